@@ -1,0 +1,24 @@
+//! A local AWS-compatible endpoint for the subset of Pinpoint, IAM, Kinesis and
+//! CloudWatch that `reconcile` uses, faithful at the wire so that the Rust
+//! SDKs, boto3 and the AWS CLI cannot tell it from AWS on what it serves.
+//!
+//! Start with [`Emulator`]: build one with a [`Config`], take its axum
+//! [`Router`](axum::Router) with [`Emulator::router`] (tests call it with
+//! `oneshot`), or [`Emulator::serve`] it on a loopback port. Requests go
+//! through [`dispatch`], which finds the service from the wire protocol
+//! (path `/v1/...` for Pinpoint, form `Action=` for IAM, `X-Amz-Target` for
+//! Kinesis, the Smithy RPC v2 CBOR path for CloudWatch), applies the test
+//! knobs of [`knobs`], and hands the request to the service's module.
+
+pub mod dispatch;
+pub mod knobs;
+pub mod state;
+pub mod wire;
+
+pub mod cloudwatch;
+pub mod iam;
+pub mod kinesis;
+pub mod pinpoint;
+
+pub use dispatch::Emulator;
+pub use state::Config;

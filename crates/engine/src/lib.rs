@@ -1,0 +1,1 @@
+//! placeholder: the engine (diff, plan, graph, executor, journal).
