@@ -1,1 +1,11 @@
-//! placeholder: the engine (diff, plan, graph, executor, journal).
+//! The engine: from desired and live resources to an ordered plan, and from
+//! a plan to changes in the account, journaled so that they can be reversed.
+//!
+//! Start with [`provider::Provider`] (how the live account is read and
+//! changed) and [`change::Change`] (one resource's change).
+
+pub mod change;
+pub mod provider;
+
+pub use change::{Action, Change};
+pub use provider::{LiveState, Provider, ProviderError, ReadRequest, StepOutcome, StepRequest};
