@@ -5,7 +5,9 @@
 //! changed) and [`change::Change`] (one resource's change).
 
 pub mod change;
+pub mod plan;
 pub mod provider;
 
 pub use change::{Action, Change};
+pub use plan::{Edge, Plan};
 pub use provider::{LiveState, Provider, ProviderError, ReadRequest, StepOutcome, StepRequest};
