@@ -1,0 +1,179 @@
+//! Command-line arguments.
+
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+
+/// Keeps a mobile push-notification stack on AWS (Pinpoint / End User
+/// Messaging Push) equal to a YAML spec kept in Git.
+#[derive(Debug, Parser)]
+#[command(name = "reconcile", version, about, long_about = None, max_term_width = 100)]
+pub struct Cli {
+    #[command(flatten)]
+    pub global: Global,
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+/// Flags every command accepts.
+#[derive(Debug, Args)]
+pub struct Global {
+    /// Where journals, locks and the local emulator's state live.
+    #[arg(
+        long,
+        global = true,
+        env = "RECONCILE_STATE_DIR",
+        default_value = ".reconcile"
+    )]
+    pub state_dir: PathBuf,
+    /// More log output (repeat for more); logs go to stderr.
+    #[arg(short, long, global = true, action = clap::ArgAction::Count)]
+    pub verbose: u8,
+    /// When to use colour: auto (a terminal without NO_COLOR), always, never.
+    #[arg(long, global = true, value_enum, default_value_t = ColorChoice::Auto)]
+    pub color: ColorChoice,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ColorChoice {
+    Auto,
+    Always,
+    Never,
+}
+
+/// How to reach the account: AWS (standard credential chain), an endpoint
+/// URL, or the built-in emulator.
+#[derive(Debug, Clone, Args)]
+pub struct Connection {
+    /// Run against the built-in emulator, in-process, with its state under
+    /// `<state-dir>/local/`. No AWS account needed.
+    #[arg(long, conflicts_with_all = ["endpoint_url", "profile"])]
+    pub local: bool,
+    /// Send every AWS request to this URL (e.g. `reconcile emulator`'s).
+    #[arg(long, env = "AWS_ENDPOINT_URL")]
+    pub endpoint_url: Option<String>,
+    /// AWS region (default: the spec's `region`, then the AWS config chain).
+    #[arg(long)]
+    pub region: Option<String>,
+    /// AWS shared-config profile.
+    #[arg(long, env = "AWS_PROFILE")]
+    pub profile: Option<String>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum PlanFormat {
+    Text,
+    Json,
+    Markdown,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum OnFailure {
+    /// Undo the steps this apply completed.
+    Rollback,
+    /// Leave them, and say how to go on.
+    Stop,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Check specs: syntax, types, references and Pinpoint's rules.
+    Validate {
+        /// Spec files.
+        #[arg(required = true)]
+        specs: Vec<PathBuf>,
+    },
+    /// Print the JSON Schema (draft-07) of the spec language.
+    Schema,
+    /// Show what apply would change.
+    Plan {
+        spec: PathBuf,
+        #[command(flatten)]
+        conn: Connection,
+        /// Output format.
+        #[arg(long, value_enum, default_value_t = PlanFormat::Text)]
+        format: PlanFormat,
+        /// Save the plan (versioned JSON, no secret values) for `apply`.
+        #[arg(long)]
+        out: Option<PathBuf>,
+        /// Exit 0 when there are no changes, 2 when there are, 1 on error
+        /// (3 when parts of the account could not be read).
+        #[arg(long)]
+        detailed_exitcode: bool,
+        /// Take over resources that carry a wanted name but no stack's tags.
+        #[arg(long)]
+        adopt: bool,
+        /// Also list resources without changes.
+        #[arg(long)]
+        show_unchanged: bool,
+    },
+    /// Make the account equal to a spec, or carry out a saved plan.
+    Apply {
+        /// A spec (.yaml) or a plan saved with `plan --out` (.json).
+        target: PathBuf,
+        #[command(flatten)]
+        conn: Connection,
+        /// Do not ask for confirmation.
+        #[arg(long)]
+        auto_approve: bool,
+        /// Take over resources that carry a wanted name but no stack's tags.
+        #[arg(long)]
+        adopt: bool,
+        /// What to do when a step fails.
+        #[arg(long, value_enum, default_value_t = OnFailure::Rollback)]
+        on_failure: OnFailure,
+        /// How many independent steps run at once.
+        #[arg(long, default_value_t = 8)]
+        parallelism: usize,
+    },
+    /// Undo an apply (default: the last one) from its journal.
+    Rollback {
+        /// The stack's spec.
+        spec: PathBuf,
+        /// The apply to undo (see `reconcile history`).
+        apply_id: Option<String>,
+        #[command(flatten)]
+        conn: Connection,
+        /// Roll back even when resources changed after that apply.
+        #[arg(long)]
+        force: bool,
+        #[arg(long)]
+        auto_approve: bool,
+        #[arg(long, default_value_t = 8)]
+        parallelism: usize,
+    },
+    /// Remove everything the stack owns, in reverse dependency order.
+    Destroy {
+        spec: PathBuf,
+        #[command(flatten)]
+        conn: Connection,
+        #[arg(long)]
+        auto_approve: bool,
+        #[arg(long, default_value_t = 8)]
+        parallelism: usize,
+    },
+    /// List the applies of a stack with their outcome.
+    History {
+        /// The stack's spec.
+        spec: PathBuf,
+    },
+    /// Serve the local AWS emulator on 127.0.0.1.
+    Emulator {
+        /// Port (0 picks a free one).
+        #[arg(long, default_value_t = 4566)]
+        port: u16,
+        /// Persist state to this file (atomic replace after every change).
+        #[arg(long)]
+        state: Option<PathBuf>,
+        #[arg(long, default_value = "us-east-1")]
+        region: String,
+        #[arg(long, default_value = "123456789012")]
+        account_id: String,
+        /// Added latency per request, in milliseconds.
+        #[arg(long, default_value_t = 0)]
+        latency_ms: u64,
+        /// Enforce AWS's published per-operation rates (429 beyond them).
+        #[arg(long)]
+        quotas: bool,
+    },
+}
