@@ -5,5 +5,6 @@
 //! connection flags).
 
 pub mod connect;
+pub mod errors;
 
 pub use connect::{Clients, ConnectOptions};
