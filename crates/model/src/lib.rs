@@ -2,13 +2,26 @@
 //!
 //! Start with [`Spec`](spec::Spec) (what a user writes) and
 //! [`Resource`](resource::Resource) (what both the spec and the live account
-//! become, and what the engine diffs). [`address`] names resources,
-//! [`secret`] keeps credentials out of everything that prints or persists.
+//! become, and what the engine diffs). [`resources`] is the contract between
+//! the two: [`Spec::resources`](spec::Spec::resources) and the per-kind
+//! functions ([`resources::segment_resource`], ...) that the provider calls
+//! on live state too. [`address`] names resources, [`secret`] keeps
+//! credentials out of everything that prints or persists.
 
 pub mod address;
 pub mod resource;
+pub mod resources;
 pub mod secret;
+pub mod spec;
 
 pub use address::{Address, Kind};
 pub use resource::{Resource, WriteOnly};
+pub use resources::{
+    ResolveError, adm_channel_resource, alarm_resource, apns_channel_resource, app_resource,
+    app_settings_resource, baidu_channel_resource, campaign_resource, endpoint_resource,
+    event_stream_resource, gcm_channel_resource, iam_role_resource, kinesis_stream_resource,
+    put_to_stream_policy, put_to_stream_policy_name, segment_resource, set_write_only_fingerprint,
+    template_resource, trust_policy,
+};
 pub use secret::{SecretRef, SecretValue};
+pub use spec::Spec;
