@@ -862,7 +862,7 @@ alarms:
     #[test]
     fn fingerprints_cover_plain_write_only_values() {
         let mut s = spec();
-        s.channels = Default::default();
+        s.channels = crate::spec::Channels::default();
         let rs = s.resources(Path::new(".")).unwrap();
         let settings = find(&rs, "app_settings");
         let fp = settings.attrs[FINGERPRINT_ATTR]
