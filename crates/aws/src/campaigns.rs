@@ -1,0 +1,1 @@
+//! Pinpoint campaigns: SDK <-> model mappings and calls.

@@ -1,0 +1,1 @@
+//! Pinpoint segments: SDK <-> model mappings and calls.

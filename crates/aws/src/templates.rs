@@ -1,0 +1,1 @@
+//! Pinpoint templates: SDK <-> model mappings and calls.
