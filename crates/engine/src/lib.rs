@@ -3,11 +3,32 @@
 //!
 //! Start with [`provider::Provider`] (how the live account is read and
 //! changed) and [`change::Change`] (one resource's change).
+//!
+//! Applying: [`execute`] walks a plan's graph under a [`Lock`], journaling
+//! each step ([`Journal`]) before it is sent and undoing the completed ones
+//! when one fails; [`reverse_plan`] turns a journal back into a plan that
+//! undoes the apply, which [`rollback`] runs; [`list_applies`] is the history.
 
 pub mod change;
+pub mod executor;
+pub mod journal;
+pub mod lock;
 pub mod plan;
 pub mod provider;
+pub mod ratelimit;
+pub mod reverse;
 
 pub use change::{Action, Change};
+pub use executor::{
+    ApplyReport, ExecError, ExecOptions, OnFailure, ProgressEvent, RetryDecision, RollbackReport,
+    error_policy, execute, rollback,
+};
+pub use journal::{
+    ApplyOutcome, ApplySummary, HistoryOutcome, Journal, JournalError, JournalState, Record,
+    RollbackOutcome, StepId, list_applies,
+};
+pub use lock::{Lock, LockError, LockGuard, LockHolder};
 pub use plan::{Edge, Plan};
 pub use provider::{LiveState, Provider, ProviderError, ReadRequest, StepOutcome, StepRequest};
+pub use ratelimit::{RateLimiter, default_rates};
+pub use reverse::{ReversePlan, UndoLink, reverse_plan};

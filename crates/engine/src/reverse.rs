@@ -1,0 +1,425 @@
+//! Reverse plans: what undoes an apply, built from its journal and the live
+//! account.
+//!
+//! [`reverse_plan`] walks an apply's steps backwards: a create is undone by a
+//! delete, an update by an update back to the before-image, a delete by a
+//! create from the before-image, a replace by a replace back. The result is an
+//! ordinary [`Plan`] (so the same executor and renderers handle it) plus what
+//! the plan alone cannot say:
+//!
+//! - [`ReversePlan::inexact`]: steps that cannot be undone exactly because
+//!   the before-image lacks write-only values AWS never returns (a deleted
+//!   channel's credentials, a rotated credential's old value), with what the
+//!   user must supply. [`ReversePlan::supply`] fills them in; the executor
+//!   skips those still missing and reports them.
+//! - [`ReversePlan::drifted`]: resources that changed in the account after
+//!   the apply left them (the live resource differs from the journal's
+//!   `live_after`). `rollback` refuses these unless forced.
+//!
+//! The plan is decided by comparing each touched resource's before-image
+//! (the goal) with the live resource (where it is now), so steps whose
+//! outcome is unknown (in flight at a crash, lost responses) are undone only
+//! if they took effect, and partly completed earlier rollbacks are finished.
+
+use std::cmp::Reverse;
+use std::collections::{BTreeMap, BTreeSet, BinaryHeap};
+
+use reconcile_model::resource::FINGERPRINT_ATTR;
+use reconcile_model::{Address, Resource, WriteOnly};
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+
+use crate::change::{Action, Change};
+use crate::journal::{JournalState, StepId, StepState, StepStatus, UndoStatus};
+use crate::plan::{Edge, PLAN_FORMAT_VERSION, Plan};
+use crate::provider::LiveState;
+
+/// Which journal step one step of a reverse plan undoes. A reverse replace
+/// has two: its delete undoes the forward create, its create the forward
+/// delete.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct UndoLink {
+    pub address: Address,
+    /// `Create`, `Update` or `Delete`: the reverse step's own action.
+    pub action: Action,
+    pub step_id: StepId,
+}
+
+/// The plan that undoes an apply, and what it cannot undo exactly.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ReversePlan {
+    /// The apply being undone.
+    pub apply_id: String,
+    /// The reverse changes in a valid order, with edges. `live_fingerprint`
+    /// is left empty: the caller fills it in if it saves the plan.
+    pub plan: Plan,
+    pub undoes: Vec<UndoLink>,
+    /// Changes that need values the journal does not have, with what the
+    /// user must supply. The executor skips them (and what depends on them)
+    /// until [`ReversePlan::supply`] fills them in.
+    pub inexact: Vec<(Address, String)>,
+    /// Resources changed in the account after the apply left them.
+    pub drifted: Vec<Address>,
+    /// Things to tell the user that need no action (an adopted resource
+    /// keeps the stack's tags; a step whose outcome was unknown had no
+    /// effect).
+    pub notes: Vec<(Address, String)>,
+}
+
+impl ReversePlan {
+    /// Whether there is nothing to undo.
+    pub fn is_empty(&self) -> bool {
+        self.plan.changes.is_empty()
+    }
+
+    /// Supplies the write-only values of an inexact change (secret values by
+    /// reference only). Returns `false` when `address` is not inexact.
+    pub fn supply(&mut self, address: &Address, write_only: BTreeMap<String, WriteOnly>) -> bool {
+        let Some(pos) = self.inexact.iter().position(|(a, _)| a == address) else {
+            return false;
+        };
+        let Some(after) = self
+            .plan
+            .changes
+            .iter_mut()
+            .find(|c| &c.address == address)
+            .and_then(|c| c.after.as_mut())
+        else {
+            return false;
+        };
+        after.write_only = write_only;
+        self.inexact.remove(pos);
+        true
+    }
+
+    /// Removes an address from the plan (its changes, links and edges).
+    pub(crate) fn drop_address(&mut self, address: &Address) {
+        self.plan.changes.retain(|c| &c.address != address);
+        self.plan
+            .edges
+            .retain(|e| &e.before != address && &e.after != address);
+        self.undoes.retain(|l| &l.address != address);
+        self.inexact.retain(|(a, _)| a != address);
+        self.drifted.retain(|a| a != address);
+    }
+}
+
+/// Builds the plan that undoes the apply in `journal`, given the account as
+/// it is now (`live`: at least every resource the apply touched).
+pub fn reverse_plan(journal: &JournalState, live: &LiveState) -> ReversePlan {
+    let apply_id = journal.header.apply_id.clone();
+    let live_by: BTreeMap<&Address, &Resource> =
+        live.resources.iter().map(|r| (&r.address, r)).collect();
+
+    // Completion rank: steps that finished later are undone earlier.
+    let mut rank: BTreeMap<StepId, usize> = BTreeMap::new();
+    for (i, id) in journal.completed.iter().enumerate() {
+        rank.insert(*id, i);
+    }
+    let base = journal.completed.len();
+    for id in journal.steps.keys() {
+        rank.entry(*id).or_insert(base + *id as usize);
+    }
+
+    let mut by_address: BTreeMap<&Address, Vec<&StepState>> = BTreeMap::new();
+    for step in journal.steps.values() {
+        by_address.entry(&step.address).or_default().push(step);
+    }
+
+    let mut out = ReversePlan {
+        apply_id: apply_id.clone(),
+        plan: Plan {
+            format_version: PLAN_FORMAT_VERSION,
+            stack: journal.header.stack.clone(),
+            spec_path: journal.header.spec_path.clone(),
+            spec_dir: journal.header.spec_dir.clone(),
+            changes: Vec::new(),
+            edges: Vec::new(),
+            live_fingerprint: String::new(),
+            conflicts: Vec::new(),
+            unavailable: Vec::new(),
+        },
+        undoes: Vec::new(),
+        inexact: Vec::new(),
+        drifted: Vec::new(),
+        notes: Vec::new(),
+    };
+    let mut changes: Vec<(usize, Change)> = Vec::new();
+
+    for (address, steps) in by_address {
+        let pending: Vec<&StepState> = steps
+            .iter()
+            .copied()
+            .filter(|s| may_have_effect(s) && !matches!(s.undo, UndoStatus::Undone { .. }))
+            .collect();
+        if pending.is_empty() {
+            continue;
+        }
+        let goal = steps[0].before.as_ref();
+        let current = live_by.get(address).copied();
+        let certain = pending.iter().all(|s| {
+            matches!(s.status, StepStatus::Succeeded { .. })
+                && matches!(s.undo, UndoStatus::NotUndone)
+        });
+        if certain {
+            let expected = pending
+                .iter()
+                .max_by_key(|s| rank[&s.step_id])
+                .and_then(|s| match &s.status {
+                    StepStatus::Succeeded { live_after } => live_after.as_ref(),
+                    _ => None,
+                });
+            if !same(expected, current) {
+                out.drifted.push(address.clone());
+            }
+        }
+        if pending.iter().any(|s| s.adopt) {
+            out.notes.push((
+                address.clone(),
+                "was adopted by this apply; it keeps the stack's ownership tags".into(),
+            ));
+        }
+        let was_replaced = steps.iter().any(|s| s.replace);
+        let action = match (goal, current) {
+            (None, None) => None,
+            (Some(_), None) => Some(Action::Create),
+            (None, Some(_)) => Some(Action::Delete),
+            (Some(g), Some(c)) if g.attrs == c.attrs => None,
+            (Some(_), Some(_)) if was_replaced && pending.len() >= 2 => Some(Action::Replace),
+            (Some(_), Some(_)) => Some(Action::Update),
+        };
+        let Some(action) = action else {
+            if !certain {
+                out.notes.push((
+                    address.clone(),
+                    "its step's outcome was unknown; the account shows it had no lasting effect"
+                        .into(),
+                ));
+            }
+            continue;
+        };
+
+        // Links: a reverse delete undoes the step that made the current
+        // resource (the last one); a reverse create undoes the step that
+        // removed the old one (the first one).
+        let first = pending[0].step_id;
+        let last = pending[pending.len() - 1].step_id;
+        let links: Vec<(Action, StepId)> = match action {
+            Action::Replace => vec![(Action::Delete, last), (Action::Create, first)],
+            Action::Create => vec![(Action::Create, first)],
+            other => vec![(other, last)],
+        };
+        for (a, id) in links {
+            out.undoes.push(UndoLink {
+                address: address.clone(),
+                action: a,
+                step_id: id,
+            });
+        }
+
+        if let Some(what) = inexact_reason(action, goal, current, &steps) {
+            out.inexact.push((address.clone(), what));
+        }
+
+        let after = match action {
+            Action::Delete => None,
+            _ => goal.cloned(),
+        };
+        let before = current.cloned();
+        let reason = match action {
+            Action::Create => format!("deleted by apply {apply_id}; create it again"),
+            Action::Delete => format!("created by apply {apply_id}; delete it"),
+            Action::Replace => format!("replaced by apply {apply_id}; replace it back"),
+            _ => format!("changed by apply {apply_id}; change it back"),
+        };
+        let mut sensitive = BTreeSet::new();
+        for r in before.iter().chain(after.iter()) {
+            sensitive.extend(r.sensitive.iter().cloned());
+        }
+        let changed_paths = changed_paths(
+            before.as_ref().map(|r| &r.attrs),
+            after.as_ref().map(|r| &r.attrs),
+        );
+        let order = pending.iter().map(|s| rank[&s.step_id]).max().unwrap_or(0);
+        changes.push((
+            order,
+            Change {
+                address: address.clone(),
+                action,
+                before,
+                after,
+                adopt: false,
+                changed_paths,
+                sensitive,
+                reason,
+            },
+        ));
+    }
+
+    let members: BTreeSet<Address> = changes.iter().map(|(_, c)| c.address.clone()).collect();
+    out.plan.edges = reverse_edges(&journal.header.edges, &members);
+    out.plan.changes = order_changes(changes, &out.plan.edges);
+    out
+}
+
+/// Whether a step may have changed the account.
+fn may_have_effect(step: &StepState) -> bool {
+    !matches!(
+        step.status,
+        StepStatus::Failed {
+            outcome_unknown: false,
+            ..
+        }
+    )
+}
+
+fn same(a: Option<&Resource>, b: Option<&Resource>) -> bool {
+    match (a, b) {
+        (None, None) => true,
+        (Some(a), Some(b)) => a.attrs == b.attrs,
+        _ => false,
+    }
+}
+
+/// Why undoing at this address cannot restore the before-image exactly.
+fn inexact_reason(
+    action: Action,
+    goal: Option<&Resource>,
+    current: Option<&Resource>,
+    steps: &[&StepState],
+) -> Option<String> {
+    let goal = goal?;
+    if !goal.write_only.is_empty() {
+        return None;
+    }
+    let fingerprint = |r: &Resource| r.attrs.get(FINGERPRINT_ATTR).filter(|v| !v.is_null()).cloned();
+    let goal_fp = fingerprint(goal)?;
+    let needs_values = match action {
+        Action::Create | Action::Replace => true,
+        Action::Update => current.and_then(fingerprint).as_ref() != Some(&goal_fp),
+        _ => false,
+    };
+    if !needs_values {
+        return None;
+    }
+    let fields: BTreeSet<&str> = steps
+        .iter()
+        .filter_map(|s| s.after.as_ref())
+        .flat_map(|r| r.write_only.keys().map(String::as_str))
+        .collect();
+    let fields = if fields.is_empty() {
+        "its write-only fields (credentials)".to_owned()
+    } else {
+        let list: Vec<String> = fields.iter().map(|f| format!("`{f}`")).collect();
+        format!("the write-only fields {}", list.join(", "))
+    };
+    Some(match action {
+        Action::Update => format!(
+            "{fields} changed and their earlier values were never returned by AWS; supply the values it had before this apply"
+        ),
+        _ => format!(
+            "{fields} were never returned by AWS, so the journal cannot re-create it; supply the values it had before this apply"
+        ),
+    })
+}
+
+/// JSON pointers of the attributes that differ between two values.
+fn changed_paths(before: Option<&Value>, after: Option<&Value>) -> Vec<String> {
+    fn walk(path: &str, a: Option<&Value>, b: Option<&Value>, out: &mut Vec<String>) {
+        match (a, b) {
+            (Some(Value::Object(x)), Some(Value::Object(y))) => {
+                let keys: BTreeSet<&String> = x.keys().chain(y.keys()).collect();
+                for k in keys {
+                    let token = k.replace('~', "~0").replace('/', "~1");
+                    walk(&format!("{path}/{token}"), x.get(k), y.get(k), out);
+                }
+            }
+            (a, b) if a != b => out.push(path.to_owned()),
+            _ => {}
+        }
+    }
+    let mut out = Vec::new();
+    if let (Some(a), Some(b)) = (before, after) {
+        walk("", Some(a), Some(b), &mut out);
+    }
+    out
+}
+
+/// The forward edges reversed, restricted to `members`, keeping orderings
+/// that ran through resources the reverse plan does not touch.
+fn reverse_edges(forward: &[Edge], members: &BTreeSet<Address>) -> Vec<Edge> {
+    let mut next: BTreeMap<&Address, Vec<&Address>> = BTreeMap::new();
+    for e in forward {
+        next.entry(&e.before).or_default().push(&e.after);
+    }
+    let mut edges = BTreeSet::new();
+    for start in members {
+        let mut stack: Vec<&Address> = next.get(start).cloned().unwrap_or_default();
+        let mut seen: BTreeSet<&Address> = BTreeSet::new();
+        while let Some(a) = stack.pop() {
+            if !seen.insert(a) {
+                continue;
+            }
+            if members.contains(a) {
+                // Forward: start before a. Reverse: a before start.
+                if a != start {
+                    edges.insert(Edge {
+                        before: a.clone(),
+                        after: start.clone(),
+                    });
+                }
+                continue;
+            }
+            if let Some(n) = next.get(a) {
+                stack.extend(n.iter().copied());
+            }
+        }
+    }
+    edges.into_iter().collect()
+}
+
+/// Orders changes topologically by `edges`, latest-completed first among
+/// those that are free to go.
+fn order_changes(changes: Vec<(usize, Change)>, edges: &[Edge]) -> Vec<Change> {
+    let mut indeg: BTreeMap<Address, usize> = changes
+        .iter()
+        .map(|(_, c)| (c.address.clone(), 0))
+        .collect();
+    let mut succ: BTreeMap<&Address, Vec<&Address>> = BTreeMap::new();
+    for e in edges {
+        *indeg.entry(e.after.clone()).or_default() += 1;
+        succ.entry(&e.before).or_default().push(&e.after);
+    }
+    let rank: BTreeMap<Address, usize> = changes
+        .iter()
+        .map(|(r, c)| (c.address.clone(), *r))
+        .collect();
+    let mut heap: BinaryHeap<(usize, Reverse<Address>)> = indeg
+        .iter()
+        .filter(|(_, d)| **d == 0)
+        .map(|(a, _)| (rank[a], Reverse(a.clone())))
+        .collect();
+    let mut by_address: BTreeMap<Address, Change> = changes
+        .into_iter()
+        .map(|(_, c)| (c.address.clone(), c))
+        .collect();
+    let mut out = Vec::with_capacity(by_address.len());
+    while let Some((_, Reverse(a))) = heap.pop() {
+        if let Some(next) = succ.get(&a) {
+            for n in next {
+                if let Some(d) = indeg.get_mut(*n) {
+                    *d -= 1;
+                    if *d == 0 {
+                        heap.push((rank[*n], Reverse((*n).clone())));
+                    }
+                }
+            }
+        }
+        if let Some(c) = by_address.remove(&a) {
+            out.push(c);
+        }
+    }
+    // A cycle cannot arise from reversing a DAG; keep anything left anyway.
+    out.extend(by_address.into_values());
+    out
+}
