@@ -1,7 +1,17 @@
 //! From an HTTP request to a service module and back.
+//!
+//! The flow of every request: the control path `/_emulator/…` goes to
+//! [`crate::knobs::control`]; anything else is read whole (over 7 MB is 413),
+//! assigned a service from its protocol's marks ([`Service::of`]), refused with
+//! 403 when it carries no `Authorization` header (signatures are not
+//! verified), named an operation (or answered the protocol's unknown-operation
+//! error), counted, delayed and possibly faulted by the knobs, then handled
+//! under the state lock. A successful mutating request is persisted (atomic
+//! replace) before its reply leaves; if that fails the change is undone and
+//! the client gets a 500.
 
 use std::net::SocketAddr;
-use std::sync::{Arc, Mutex};
+use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 
 use axum::Router;
 use axum::body::Body;
@@ -10,6 +20,7 @@ use axum::response::Response;
 use bytes::Bytes;
 use time::OffsetDateTime;
 
+use crate::cloudwatch::Protocol as CwProtocol;
 use crate::knobs::{Fault, Runtime};
 use crate::state::{Config, State, StateError};
 use crate::wire::{Ctx, Reply, Request};
@@ -17,46 +28,91 @@ use crate::wire::{Ctx, Reply, Request};
 /// AWS's request size limit (7 MB); larger bodies get 413.
 pub const MAX_BODY: usize = 7 * 1024 * 1024;
 
-/// The four services, found from the wire protocol.
+/// The services, found from the wire protocol. CloudWatch speaks three
+/// protocols (Smithy RPC v2 CBOR, awsJson1.0 and awsQuery), each its own
+/// variant so that errors come back in the shape the client sent.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Service {
     Pinpoint,
     Iam,
     Kinesis,
+    /// Smithy RPC v2 CBOR (the Rust SDK, boto3, the AWS CLI).
     CloudWatch,
+    /// awsQuery (older SDKs).
+    CloudWatchQuery,
+    /// awsJson1.0.
+    CloudWatchJson,
+    /// `GetCallerIdentity` only: the recipe's preparation asks for the account.
+    Sts,
+    /// `GetRandomPassword` only: the recipe's preparation makes its suffix with it.
+    SecretsManager,
 }
 
 impl Service {
+    /// The name used in counters and quotas (`Service:Operation`).
     pub fn name(self) -> &'static str {
         match self {
             Service::Pinpoint => "Pinpoint",
             Service::Iam => "IAM",
             Service::Kinesis => "Kinesis",
-            Service::CloudWatch => "CloudWatch",
+            Service::CloudWatch | Service::CloudWatchQuery | Service::CloudWatchJson => {
+                "CloudWatch"
+            }
+            Service::Sts => "STS",
+            Service::SecretsManager => "SecretsManager",
         }
     }
 
-    /// Which service a request is for, from its protocol's marks.
+    /// Which service a request is for, from its protocol's marks: the path
+    /// for Pinpoint and CloudWatch's CBOR, `X-Amz-Target` for the JSON
+    /// protocols, and for form bodies the SigV4 credential scope
+    /// (`…/iam/aws4_request`, `…/monitoring/…`, `…/sts/…`), falling back to
+    /// the form's `Version`.
     pub fn of(req: &Request) -> Option<Service> {
         if req.raw_path.starts_with("/v1/") || req.raw_path == "/v1" {
-            Some(Service::Pinpoint)
-        } else if req
-            .header("x-amz-target")
-            .is_some_and(|t| t.starts_with("Kinesis_20131202."))
-        {
-            Some(Service::Kinesis)
-        } else if req
+            return Some(Service::Pinpoint);
+        }
+        if let Some(target) = req.header("x-amz-target") {
+            if target.starts_with("Kinesis_20131202.") {
+                return Some(Service::Kinesis);
+            }
+            if target.starts_with("GraniteServiceVersion20100801.") {
+                return Some(Service::CloudWatchJson);
+            }
+            if target.starts_with("secretsmanager.") {
+                return Some(Service::SecretsManager);
+            }
+            return None;
+        }
+        if req
             .raw_path
             .starts_with("/service/GraniteServiceVersion20100801/")
         {
-            Some(Service::CloudWatch)
-        } else if req
+            return Some(Service::CloudWatch);
+        }
+        let form = req
             .header("content-type")
-            .is_some_and(|c| c.starts_with("application/x-www-form-urlencoded"))
-        {
-            Some(Service::Iam)
-        } else {
-            None
+            .is_some_and(|c| c.starts_with("application/x-www-form-urlencoded"));
+        if !form {
+            return None;
+        }
+        let scope = req
+            .header("authorization")
+            .and_then(crate::query::signing_service);
+        match scope {
+            Some("iam") => Some(Service::Iam),
+            Some("monitoring") => Some(Service::CloudWatchQuery),
+            Some("sts") => Some(Service::Sts),
+            _ => {
+                let version = crate::query::Form::parse(&req.body)
+                    .ok()
+                    .and_then(|f| f.get("Version").map(str::to_owned));
+                match version.as_deref() {
+                    Some("2010-08-01") => Some(Service::CloudWatchQuery),
+                    Some("2011-06-15") => Some(Service::Sts),
+                    _ => Some(Service::Iam),
+                }
+            }
         }
     }
 
@@ -65,7 +121,11 @@ impl Service {
             Service::Pinpoint => crate::pinpoint::operation(req),
             Service::Iam => crate::iam::operation(req),
             Service::Kinesis => crate::kinesis::operation(req),
-            Service::CloudWatch => crate::cloudwatch::operation(req),
+            Service::CloudWatch | Service::CloudWatchQuery | Service::CloudWatchJson => {
+                crate::cloudwatch::operation(req)
+            }
+            Service::Sts => crate::sts::operation(req),
+            Service::SecretsManager => crate::secretsmanager::operation(req),
         }
     }
 
@@ -74,7 +134,10 @@ impl Service {
             Service::Pinpoint => crate::pinpoint::is_mutating(op),
             Service::Iam => crate::iam::is_mutating(op),
             Service::Kinesis => crate::kinesis::is_mutating(op),
-            Service::CloudWatch => crate::cloudwatch::is_mutating(op),
+            Service::CloudWatch | Service::CloudWatchQuery | Service::CloudWatchJson => {
+                crate::cloudwatch::is_mutating(op)
+            }
+            Service::Sts | Service::SecretsManager => false,
         }
     }
 
@@ -83,7 +146,11 @@ impl Service {
             Service::Pinpoint => crate::pinpoint::handle(op, ctx, state, req),
             Service::Iam => crate::iam::handle(op, ctx, state, req),
             Service::Kinesis => crate::kinesis::handle(op, ctx, state, req),
-            Service::CloudWatch => crate::cloudwatch::handle(op, ctx, state, req),
+            Service::CloudWatch | Service::CloudWatchQuery | Service::CloudWatchJson => {
+                crate::cloudwatch::handle(op, ctx, state, req)
+            }
+            Service::Sts => crate::sts::handle(op, ctx, req),
+            Service::SecretsManager => crate::secretsmanager::handle(op, ctx, req),
         }
     }
 
@@ -94,26 +161,72 @@ impl Service {
             Service::Iam => crate::iam::error(ctx, status, code, message),
             Service::Kinesis => crate::kinesis::error(ctx, status, code, message),
             Service::CloudWatch => crate::cloudwatch::error(ctx, status, code, message),
+            Service::CloudWatchQuery => {
+                crate::cloudwatch::error_in(CwProtocol::Query, ctx, status, code, message)
+            }
+            Service::CloudWatchJson => {
+                crate::cloudwatch::error_in(CwProtocol::Json, ctx, status, code, message)
+            }
+            Service::Sts => crate::sts::error(ctx, status, code, message),
+            Service::SecretsManager => crate::secretsmanager::error(ctx, status, code, message),
         }
     }
 
-    /// The code this protocol uses for throttling.
-    pub fn throttle_code(self) -> &'static str {
+    /// The reply to a request that names no operation this service serves.
+    pub fn unknown_operation(self, ctx: &Ctx, req: &Request) -> Reply {
         match self {
-            Service::Pinpoint => "TooManyRequestsException",
-            Service::Iam => "Throttling",
-            Service::Kinesis => "LimitExceededException",
-            Service::CloudWatch => "Throttling",
+            Service::Pinpoint => self.error(
+                ctx,
+                404,
+                "NotFoundException",
+                "The requested resource could not be found.",
+            ),
+            Service::Iam => crate::iam::unknown_operation(ctx, req),
+            Service::Sts => crate::sts::unknown_operation(ctx, req),
+            Service::Kinesis | Service::SecretsManager => {
+                let target = req.header("x-amz-target").unwrap_or_default();
+                self.error(
+                    ctx,
+                    400,
+                    "UnknownOperationException",
+                    &format!("Unknown operation `{target}`"),
+                )
+            }
+            Service::CloudWatch | Service::CloudWatchQuery | Service::CloudWatchJson => {
+                crate::cloudwatch::unknown_operation(ctx, req)
+            }
         }
     }
 
-    /// The code this protocol uses for an internal error.
+    /// The protocol's throttling error: status and code.
+    pub fn throttle(self, op: &str) -> (u16, &'static str) {
+        match self {
+            Service::Pinpoint => (429, "TooManyRequestsException"),
+            Service::Kinesis => match op {
+                "PutRecord" | "PutRecords" | "GetRecords" | "GetShardIterator" => {
+                    (400, "ProvisionedThroughputExceededException")
+                }
+                _ => (400, "LimitExceededException"),
+            },
+            Service::SecretsManager => (400, "ThrottlingException"),
+            Service::Iam
+            | Service::Sts
+            | Service::CloudWatch
+            | Service::CloudWatchQuery
+            | Service::CloudWatchJson => (400, "Throttling"),
+        }
+    }
+
+    /// The code this protocol uses for an internal error (status 500).
     pub fn internal_code(self) -> &'static str {
         match self {
             Service::Pinpoint => "InternalServerErrorException",
             Service::Iam => "ServiceFailure",
-            Service::Kinesis => "InternalFailure",
-            Service::CloudWatch => "InternalServiceError",
+            Service::Kinesis | Service::Sts => "InternalFailure",
+            Service::CloudWatch
+            | Service::CloudWatchQuery
+            | Service::CloudWatchJson
+            | Service::SecretsManager => "InternalServiceError",
         }
     }
 }
@@ -162,10 +275,36 @@ impl Emulator {
         &self.inner.knobs
     }
 
+    fn lock(&self) -> MutexGuard<'_, State> {
+        // A handler never panics on input; should one panic anyway, the state
+        // it left is still the last consistent one (changes are made after
+        // validation), so the lock stays usable.
+        self.inner
+            .state
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+    }
+
     /// Runs `f` on the state under its lock (for tests and the control path).
+    /// Changes made here are not persisted; use [`Emulator::replace_state`].
     pub fn with_state<R>(&self, f: impl FnOnce(&mut State) -> R) -> R {
-        let mut state = self.inner.state.lock().expect("state lock");
+        let mut state = self.lock();
         f(&mut state)
+    }
+
+    /// Changes the state under its lock and persists it when a state file is
+    /// configured; on a write failure the change is undone.
+    pub fn replace_state<R>(&self, f: impl FnOnce(&mut State) -> R) -> Result<R, StateError> {
+        let mut state = self.lock();
+        let before = state.clone();
+        let r = f(&mut state);
+        if let Some(path) = &self.inner.config.state_file
+            && let Err(e) = state.save(path)
+        {
+            *state = before;
+            return Err(e);
+        }
+        Ok(r)
     }
 
     /// The axum router serving every path.
@@ -245,18 +384,28 @@ impl Emulator {
         if req.raw_path.starts_with("/_emulator/") || req.raw_path == "/_emulator" {
             return into_response(crate::knobs::control(self, &req));
         }
-        let reply = self.dispatch(&req, oversized).await;
-        match reply {
-            Dispatched::Reply(r) => into_response(r),
+        let ctx = self.with_state(|s| self.ctx(s));
+        match self.dispatch(&ctx, &req, oversized).await {
+            Dispatched::Reply(r) => {
+                let has_id = r
+                    .headers
+                    .iter()
+                    .any(|(n, _)| n.eq_ignore_ascii_case("x-amzn-requestid"));
+                let r = if has_id {
+                    r
+                } else {
+                    r.with_header("x-amzn-RequestId", &ctx.request_id)
+                };
+                into_response(r)
+            }
             Dispatched::Drop => Response::builder()
                 .status(StatusCode::OK)
                 .body(failing_body())
-                .expect("response builds"),
+                .unwrap_or_default(),
         }
     }
 
-    async fn dispatch(&self, req: &Request, oversized: bool) -> Dispatched {
-        let ctx = self.with_state(|s| self.ctx(s));
+    async fn dispatch(&self, ctx: &Ctx, req: &Request, oversized: bool) -> Dispatched {
         let Some(service) = Service::of(req) else {
             return Dispatched::Reply(
                 Reply::new(
@@ -268,31 +417,33 @@ impl Emulator {
             );
         };
         if oversized {
-            let (status, code) = match service {
-                Service::Pinpoint => (413, "PayloadTooLargeException"),
-                _ => (413, "RequestEntityTooLarge"),
+            let code = match service {
+                Service::Pinpoint => "PayloadTooLargeException",
+                _ => "RequestEntityTooLarge",
             };
             return Dispatched::Reply(service.error(
-                &ctx,
-                status,
+                ctx,
+                413,
                 code,
                 "Request size exceeds the 7 MB limit",
             ));
         }
         if req.header("authorization").is_none() {
             let code = match service {
-                Service::Pinpoint => "MissingAuthenticationTokenException",
+                Service::Pinpoint | Service::Kinesis | Service::SecretsManager => {
+                    "MissingAuthenticationTokenException"
+                }
                 _ => "MissingAuthenticationToken",
             };
             return Dispatched::Reply(service.error(
-                &ctx,
+                ctx,
                 403,
                 code,
                 "Missing Authentication Token",
             ));
         }
         let Some(op) = service.operation(req) else {
-            return Dispatched::Reply(crate::knobs::unknown_operation(service, &ctx, req));
+            return Dispatched::Reply(crate::knobs::unknown_operation(service, ctx, req));
         };
         let mutating = service.is_mutating(&op);
         let (latency, fault) = self
@@ -304,20 +455,12 @@ impl Emulator {
         }
         match fault {
             Fault::Throttle => {
-                return Dispatched::Reply(service.error(
-                    &ctx,
-                    if service == Service::Pinpoint {
-                        429
-                    } else {
-                        400
-                    },
-                    service.throttle_code(),
-                    "Rate exceeded",
-                ));
+                let (status, code) = service.throttle(&op);
+                return Dispatched::Reply(service.error(ctx, status, code, "Rate exceeded"));
             }
             Fault::ServerError => {
                 return Dispatched::Reply(service.error(
-                    &ctx,
+                    ctx,
                     500,
                     service.internal_code(),
                     "Internal server error (injected by the emulator)",
@@ -326,29 +469,29 @@ impl Emulator {
             Fault::None | Fault::DropAfterCommit => {}
         }
         let reply = {
-            let mut state = self.inner.state.lock().expect("state lock");
+            let mut state = self.lock();
             let before = mutating.then(|| state.clone());
-            let reply = service.handle(&op, &ctx, &mut state, req);
-            if mutating && reply.is_success() {
-                if let Some(path) = &self.inner.config.state_file {
-                    if let Err(e) = state.save(path) {
-                        tracing::error!("{e}");
-                        // Keep memory and file equal: undo the change.
-                        if let Some(before) = before {
-                            *state = before;
-                        }
-                        return Dispatched::Reply(service.error(
-                            &ctx,
-                            500,
-                            service.internal_code(),
-                            "the emulator could not persist its state",
-                        ));
-                    }
+            let reply = service.handle(&op, ctx, &mut state, req);
+            if mutating
+                && reply.is_success()
+                && let Some(path) = &self.inner.config.state_file
+                && let Err(e) = state.save(path)
+            {
+                tracing::error!("{e}");
+                // Keep memory and file equal: undo the change.
+                if let Some(before) = before {
+                    *state = before;
                 }
+                return Dispatched::Reply(service.error(
+                    ctx,
+                    500,
+                    service.internal_code(),
+                    "the emulator could not persist its state",
+                ));
             }
             reply
         };
-        if fault == Fault::DropAfterCommit && mutating {
+        if fault == Fault::DropAfterCommit {
             return Dispatched::Drop;
         }
         Dispatched::Reply(reply)
@@ -376,7 +519,7 @@ fn into_response(reply: Reply) -> Response {
             resp = resp.header(name.as_str(), v);
         }
     }
-    resp.body(Body::from(reply.body)).expect("response builds")
+    resp.body(Body::from(reply.body)).unwrap_or_default()
 }
 
 fn decode_query(s: &str) -> String {

@@ -10,8 +10,10 @@
 //! Kinesis, the Smithy RPC v2 CBOR path for CloudWatch), applies the test
 //! knobs of [`knobs`], and hands the request to the service's module.
 
+pub mod awsjson;
 pub mod dispatch;
 pub mod knobs;
+pub mod query;
 pub mod state;
 pub mod wire;
 
@@ -19,6 +21,8 @@ pub mod cloudwatch;
 pub mod iam;
 pub mod kinesis;
 pub mod pinpoint;
+pub mod secretsmanager;
+pub mod sts;
 
 pub use dispatch::Emulator;
 pub use state::Config;

@@ -91,18 +91,25 @@ impl State {
             .filter(|p| !p.as_os_str().is_empty())
             .unwrap_or(Path::new("."));
         std::fs::create_dir_all(dir).map_err(write_err)?;
+        // Unique per process and per save, so that two emulators sharing a
+        // directory never write the same temporary file.
+        static SAVES: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+        let n = SAVES.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
         let tmp = dir.join(format!(
-            ".{}.{}.tmp",
+            ".{}.{}.{n}.tmp",
             path.file_name().and_then(|n| n.to_str()).unwrap_or("state"),
             std::process::id()
         ));
-        let bytes = serde_json::to_vec(self).expect("state serialises");
+        let bytes = serde_json::to_vec(self).map_err(|e| write_err(std::io::Error::other(e)))?;
         {
             use std::io::Write;
             let mut f = std::fs::File::create(&tmp).map_err(write_err)?;
             f.write_all(&bytes).map_err(write_err)?;
             f.sync_all().map_err(write_err)?;
         }
-        std::fs::rename(&tmp, path).map_err(write_err)
+        std::fs::rename(&tmp, path).map_err(|e| {
+            let _ = std::fs::remove_file(&tmp);
+            write_err(e)
+        })
     }
 }
