@@ -10,25 +10,31 @@
 //! undoes the apply, which [`rollback`] runs; [`list_applies`] is the history.
 
 pub mod change;
+pub mod diff;
 pub mod executor;
+pub mod graph;
 pub mod journal;
 pub mod lock;
 pub mod plan;
+pub mod planner;
 pub mod provider;
 pub mod ratelimit;
 pub mod reverse;
 
 pub use change::{Action, Change};
+pub use diff::{diff, immutable_paths};
 pub use executor::{
     ApplyReport, ExecError, ExecOptions, OnFailure, ProgressEvent, RetryDecision, RollbackReport,
     error_policy, execute, rollback,
 };
+pub use graph::GraphError;
 pub use journal::{
     ApplyOutcome, ApplySummary, HistoryOutcome, Journal, JournalError, JournalState, Record,
     RollbackOutcome, StepId, list_applies,
 };
 pub use lock::{Lock, LockError, LockGuard, LockHolder};
-pub use plan::{Edge, Plan};
+pub use plan::{Edge, Plan, PlanFileError, Summary};
+pub use planner::{live_fingerprint, make_plan};
 pub use provider::{LiveState, Provider, ProviderError, ReadRequest, StepOutcome, StepRequest};
 pub use ratelimit::{RateLimiter, default_rates};
 pub use reverse::{ReversePlan, UndoLink, reverse_plan};
