@@ -1,1 +1,348 @@
-//! Pinpoint templates: SDK <-> model mappings and calls.
+//! Pinpoint push templates: the SDK calls and the mappings between
+//! [`PushNotificationTemplateResponse`]/[`PushNotificationTemplateRequest`]
+//! and the typed [`Template`] of the spec.
+//!
+//! Templates are account-wide and identified by their name (the spec's
+//! `name`, not its key). `ListTemplates` returns summaries without tags or
+//! content, so reading a template takes one [`get_push_template`] each.
+//!
+//! # Versioning policy
+//!
+//! Pinpoint keeps numbered versions of a template and one *active* version,
+//! which is what `GetPushTemplate` without a version and campaigns without
+//! a template version use. reconcile keeps the history:
+//!
+//! * create: version 1, active;
+//! * [`update_push_template`]: `UpdatePushTemplate` with
+//!   `create-new-version=true` (a new version latest+1 with the spec's
+//!   content), then `UpdateTemplateActiveVersion` to `latest`, so the active
+//!   version is always the spec's. Read compares the active version;
+//! * rollback: the before-image of an update is the previously active
+//!   version, whose number `GetPushTemplate` returned as `Version`;
+//!   [`activate_push_template_version`] makes it active again (no content is
+//!   re-sent and nothing is lost). Re-sending the old content with
+//!   [`update_push_template`] works too and makes yet another version;
+//! * delete: [`delete_push_template`] without a version removes the
+//!   template and all its versions.
+//!
+//! If the second call of an update fails, the new version exists but is not
+//! active: the next plan reads the old active content and proposes the
+//! update again, which creates one more version; nothing is left half
+//! applied from the user's point of view.
+//!
+//! # Normalisation on read
+//!
+//! `TemplateDescription` is trimmed (empty reads as absent),
+//! `DefaultSubstitutions` (a JSON object encoded as a string) becomes a map;
+//! non-string values are kept as their JSON text. `reconcile:*` tags are
+//! dropped.
+
+use std::collections::{BTreeMap, HashMap};
+
+use aws_sdk_pinpoint::Client;
+use aws_sdk_pinpoint::types as sdk;
+use reconcile_model::spec::{AndroidPushTemplate, ApnsPushTemplate, DefaultPushTemplate, Template};
+
+pub use aws_sdk_pinpoint::types::{
+    PushNotificationTemplateRequest, PushNotificationTemplateResponse, TemplateResponse,
+};
+
+use crate::errors::{Classified, classify};
+use crate::segments::{MappingError, create_tags, from_wire, text, user_tags, wire_name};
+
+/// The `template-type` path and query value of push templates.
+const PUSH: &str = "PUSH";
+
+fn action_to_sdk(a: Option<reconcile_model::spec::PushAction>) -> Option<sdk::Action> {
+    a.map(|a| sdk::Action::from(wire_name(&a).as_str()))
+}
+
+fn action_from_sdk(a: Option<&sdk::Action>) -> Option<reconcile_model::spec::PushAction> {
+    a.and_then(|a| from_wire("Action", a.as_str()))
+}
+
+fn owned(s: Option<&str>) -> Option<String> {
+    s.map(ToOwned::to_owned)
+}
+
+fn apns_to_sdk(t: &ApnsPushTemplate) -> sdk::ApnsPushNotificationTemplate {
+    sdk::ApnsPushNotificationTemplate::builder()
+        .set_action(action_to_sdk(t.action))
+        .set_body(t.body.clone())
+        .set_media_url(t.media_url.clone())
+        .set_raw_content(t.raw_content.clone())
+        .set_sound(t.sound.clone())
+        .set_title(t.title.clone())
+        .set_url(t.url.clone())
+        .build()
+}
+
+fn apns_from_sdk(t: &sdk::ApnsPushNotificationTemplate) -> ApnsPushTemplate {
+    ApnsPushTemplate {
+        action: action_from_sdk(t.action()),
+        body: owned(t.body()),
+        media_url: owned(t.media_url()),
+        raw_content: owned(t.raw_content()),
+        sound: owned(t.sound()),
+        title: owned(t.title()),
+        url: owned(t.url()),
+    }
+}
+
+fn android_to_sdk(t: &AndroidPushTemplate) -> sdk::AndroidPushNotificationTemplate {
+    sdk::AndroidPushNotificationTemplate::builder()
+        .set_action(action_to_sdk(t.action))
+        .set_body(t.body.clone())
+        .set_image_icon_url(t.image_icon_url.clone())
+        .set_image_url(t.image_url.clone())
+        .set_raw_content(t.raw_content.clone())
+        .set_small_image_icon_url(t.small_image_icon_url.clone())
+        .set_sound(t.sound.clone())
+        .set_title(t.title.clone())
+        .set_url(t.url.clone())
+        .build()
+}
+
+fn android_from_sdk(t: &sdk::AndroidPushNotificationTemplate) -> AndroidPushTemplate {
+    AndroidPushTemplate {
+        action: action_from_sdk(t.action()),
+        body: owned(t.body()),
+        image_icon_url: owned(t.image_icon_url()),
+        image_url: owned(t.image_url()),
+        raw_content: owned(t.raw_content()),
+        small_image_icon_url: owned(t.small_image_icon_url()),
+        sound: owned(t.sound()),
+        title: owned(t.title()),
+        url: owned(t.url()),
+    }
+}
+
+fn default_to_sdk(t: &DefaultPushTemplate) -> sdk::DefaultPushNotificationTemplate {
+    sdk::DefaultPushNotificationTemplate::builder()
+        .set_action(action_to_sdk(t.action))
+        .set_body(t.body.clone())
+        .set_sound(t.sound.clone())
+        .set_title(t.title.clone())
+        .set_url(t.url.clone())
+        .build()
+}
+
+fn default_from_sdk(t: &sdk::DefaultPushNotificationTemplate) -> DefaultPushTemplate {
+    DefaultPushTemplate {
+        action: action_from_sdk(t.action()),
+        body: owned(t.body()),
+        sound: owned(t.sound()),
+        title: owned(t.title()),
+        url: owned(t.url()),
+    }
+}
+
+/// `DefaultSubstitutions` as sent: the map as a JSON object string.
+fn substitutions_to_json(m: &BTreeMap<String, String>) -> Option<String> {
+    (!m.is_empty()).then(|| {
+        let obj: serde_json::Map<String, serde_json::Value> = m
+            .iter()
+            .map(|(k, v)| (k.clone(), serde_json::Value::String(v.clone())))
+            .collect();
+        serde_json::Value::Object(obj).to_string()
+    })
+}
+
+/// `DefaultSubstitutions` as read: a JSON object string to a map; values
+/// that are not strings keep their JSON text.
+fn substitutions_from_json(
+    name: &str,
+    s: Option<&str>,
+) -> Result<BTreeMap<String, String>, MappingError> {
+    let Some(s) = s.map(str::trim).filter(|s| !s.is_empty()) else {
+        return Ok(BTreeMap::new());
+    };
+    let err = |message: String| MappingError::DefaultSubstitutions {
+        name: name.to_owned(),
+        message,
+    };
+    match serde_json::from_str::<serde_json::Value>(s) {
+        Ok(serde_json::Value::Object(obj)) => Ok(obj
+            .into_iter()
+            .map(|(k, v)| match v {
+                serde_json::Value::String(v) => (k, v),
+                other => (k, other.to_string()),
+            })
+            .collect()),
+        Ok(other) => Err(err(format!("got `{other}`"))),
+        Err(e) => Err(err(e.to_string())),
+    }
+}
+
+/// A live push template (its active version, as `GetPushTemplate` returns
+/// it) as the spec's [`Template`].
+pub fn template_from_sdk(
+    resp: &PushNotificationTemplateResponse,
+) -> Result<Template, MappingError> {
+    let name = resp.template_name().unwrap_or_default().to_owned();
+    Ok(Template {
+        default_substitutions: substitutions_from_json(&name, resp.default_substitutions())?,
+        name,
+        description: text(resp.template_description()),
+        tags: user_tags(resp.tags()),
+        recommender_id: owned(resp.recommender_id()),
+        apns: resp.apns().map(apns_from_sdk),
+        gcm: resp.gcm().map(android_from_sdk),
+        adm: resp.adm().map(android_from_sdk),
+        baidu: resp.baidu().map(android_from_sdk),
+        default: resp.default_value().map(default_from_sdk),
+    })
+}
+
+/// The API request for a template's content. `tags` (the `reconcile:`
+/// tags, or any extra) are merged over the template's own; they are only
+/// sent on create.
+pub fn push_template_request(
+    t: &Template,
+    tags: Option<HashMap<String, String>>,
+) -> PushNotificationTemplateRequest {
+    content(t).set_tags(create_tags(&t.tags, tags)).build()
+}
+
+fn content(t: &Template) -> sdk::builders::PushNotificationTemplateRequestBuilder {
+    PushNotificationTemplateRequest::builder()
+        .set_adm(t.adm.as_ref().map(android_to_sdk))
+        .set_apns(t.apns.as_ref().map(apns_to_sdk))
+        .set_baidu(t.baidu.as_ref().map(android_to_sdk))
+        .set_default(t.default.as_ref().map(default_to_sdk))
+        .set_default_substitutions(substitutions_to_json(&t.default_substitutions))
+        .set_gcm(t.gcm.as_ref().map(android_to_sdk))
+        .set_recommender_id(t.recommender_id.clone())
+        .set_template_description(text(t.description.as_deref()))
+}
+
+/// Every push template of the account (all pages). Summaries only: no
+/// tags, no content; see [`get_push_template`].
+pub async fn list_push_templates(client: &Client) -> Result<Vec<TemplateResponse>, Classified> {
+    let mut out = Vec::new();
+    let mut token: Option<String> = None;
+    loop {
+        let page = client
+            .list_templates()
+            .template_type(PUSH)
+            .set_next_token(token.take())
+            .send()
+            .await
+            .map_err(|e| classify("ListTemplates", e))?;
+        let Some(resp) = page.templates_response() else {
+            break;
+        };
+        out.extend(
+            resp.item()
+                .iter()
+                .filter(|t| t.template_type().is_none_or(|k| k.as_str() == PUSH))
+                .cloned(),
+        );
+        match resp.next_token() {
+            Some(t) if !t.is_empty() => token = Some(t.to_owned()),
+            _ => break,
+        }
+    }
+    Ok(out)
+}
+
+/// One push template with its tags and content: the active version, or
+/// `version`. `None` when the template (or that version) does not exist.
+pub async fn get_push_template(
+    client: &Client,
+    name: &str,
+    version: Option<&str>,
+) -> Result<Option<PushNotificationTemplateResponse>, Classified> {
+    match client
+        .get_push_template()
+        .template_name(name)
+        .set_version(version.map(ToOwned::to_owned))
+        .send()
+        .await
+    {
+        Ok(out) => Ok(out.push_notification_template_response().cloned()),
+        Err(e) => {
+            let c = classify(&format!("GetPushTemplate `{name}`"), e);
+            if c.is_not_found() { Ok(None) } else { Err(c) }
+        }
+    }
+}
+
+/// Creates the template `t.name` (version 1, active); `tags` are merged
+/// over the template's own. Returns the template's ARN when AWS gives it.
+pub async fn create_push_template(
+    client: &Client,
+    t: &Template,
+    tags: Option<HashMap<String, String>>,
+) -> Result<Option<String>, Classified> {
+    let out = client
+        .create_push_template()
+        .template_name(&t.name)
+        .push_notification_template_request(push_template_request(t, tags))
+        .send()
+        .await
+        .map_err(|e| classify(&format!("CreatePushTemplate `{}`", t.name), e))?;
+    Ok(out
+        .create_template_message_body()
+        .and_then(|b| b.arn())
+        .map(ToOwned::to_owned))
+}
+
+/// Writes `t` as a new version of template `t.name` and makes it the
+/// active one (see the module docs). Tags are not sent (ignored by
+/// `UpdatePushTemplate`).
+pub async fn update_push_template(client: &Client, t: &Template) -> Result<(), Classified> {
+    client
+        .update_push_template()
+        .template_name(&t.name)
+        .create_new_version(true)
+        .push_notification_template_request(content(t).build())
+        .send()
+        .await
+        .map_err(|e| classify(&format!("UpdatePushTemplate `{}`", t.name), e))?;
+    activate_push_template_version(client, &t.name, "latest").await
+}
+
+/// Makes `version` (a version number, or `latest`) the active version of
+/// push template `name`.
+pub async fn activate_push_template_version(
+    client: &Client,
+    name: &str,
+    version: &str,
+) -> Result<(), Classified> {
+    client
+        .update_template_active_version()
+        .template_name(name)
+        .template_type(PUSH)
+        .template_active_version_request(
+            sdk::TemplateActiveVersionRequest::builder()
+                .version(version)
+                .build(),
+        )
+        .send()
+        .await
+        .map_err(|e| {
+            classify(
+                &format!("UpdateTemplateActiveVersion `{name}` to `{version}`"),
+                e,
+            )
+        })?;
+    Ok(())
+}
+
+/// Deletes push template `name` with all its versions. A template that is
+/// already gone is `Ok(false)`.
+pub async fn delete_push_template(client: &Client, name: &str) -> Result<bool, Classified> {
+    match client
+        .delete_push_template()
+        .template_name(name)
+        .send()
+        .await
+    {
+        Ok(_) => Ok(true),
+        Err(e) => {
+            let c = classify(&format!("DeletePushTemplate `{name}`"), e);
+            if c.is_not_found() { Ok(false) } else { Err(c) }
+        }
+    }
+}
