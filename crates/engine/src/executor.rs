@@ -232,7 +232,10 @@ pub enum ExecError {
 pub enum RetryDecision {
     /// Try again after `after`; with `look_up_first`, look the resource up
     /// first (a create whose outcome is unknown).
-    Retry { after: Duration, look_up_first: bool },
+    Retry {
+        after: Duration,
+        look_up_first: bool,
+    },
     GiveUp,
 }
 
@@ -321,11 +324,12 @@ pub async fn execute<P: Provider>(
                 report.rolled_back = rb.undone;
                 report.rollback_failed = rb.failed;
                 report.not_reversed = rb.not_reversed;
-                report
-                    .not_reversed
-                    .extend(rb.skipped.into_iter().map(|a| {
-                        (a, "skipped: an undo it depends on did not happen".to_owned())
-                    }));
+                report.not_reversed.extend(rb.skipped.into_iter().map(|a| {
+                    (
+                        a,
+                        "skipped: an undo it depends on did not happen".to_owned(),
+                    )
+                }));
                 match rb.outcome {
                     RollbackOutcome::Complete => ApplyOutcome::RolledBack,
                     RollbackOutcome::Incomplete => ApplyOutcome::RollbackFailed,
@@ -418,18 +422,19 @@ fn build_nodes(plan: &Plan, undo: Option<&[UndoLink]>) -> Result<Vec<Node>, Exec
         if span.contains_key(addr) {
             return invalid(format!("`{addr}` has more than one change"));
         }
-        let node = |action, replace, adopt, before: Option<&Resource>, after: Option<&Resource>| Node {
-            change: ci,
-            address: addr.clone(),
-            action,
-            replace,
-            adopt,
-            before: before.cloned(),
-            after: after.cloned(),
-            undo_of: None,
-            succs: Vec::new(),
-            preds: 0,
-        };
+        let node =
+            |action, replace, adopt, before: Option<&Resource>, after: Option<&Resource>| Node {
+                change: ci,
+                address: addr.clone(),
+                action,
+                replace,
+                adopt,
+                before: before.cloned(),
+                after: after.cloned(),
+                undo_of: None,
+                succs: Vec::new(),
+                preds: 0,
+            };
         let needs_after = matches!(
             change.action,
             Action::Create | Action::Update | Action::Replace
@@ -518,7 +523,10 @@ fn build_nodes(plan: &Plan, undo: Option<&[UndoLink]>) -> Result<Vec<Node>, Exec
             .collect::<BTreeSet<_>>()
             .into_iter()
             .collect();
-        return invalid(format!("its edges form a cycle through {}", stuck.join(", ")));
+        return invalid(format!(
+            "its edges form a cycle through {}",
+            stuck.join(", ")
+        ));
     }
     if let Some(links) = undo {
         for n in nodes.iter_mut().filter(|n| n.action != Action::NoOp) {
@@ -960,7 +968,8 @@ async fn run_reverse<P: Provider>(
     events(ProgressEvent::RollbackStarted {
         steps: nodes.iter().filter(|n| n.action != Action::NoOp).count(),
     });
-    let inexact: BTreeMap<&Address, &String> = reverse.inexact.iter().map(|(a, w)| (a, w)).collect();
+    let inexact: BTreeMap<&Address, &String> =
+        reverse.inexact.iter().map(|(a, w)| (a, w)).collect();
     let mut pre_skipped = BTreeMap::new();
     for (i, n) in nodes.iter().enumerate() {
         if let Some(what) = inexact.get(&n.address) {

@@ -106,13 +106,21 @@ pub enum Record {
     },
     /// Written before the request that undoes `step_id`; `action` is what the
     /// undo does (a create is undone by a delete).
-    UndoStarted { step_id: StepId, action: Action },
+    UndoStarted {
+        step_id: StepId,
+        action: Action,
+    },
     Undone {
         step_id: StepId,
         live_after: Option<Resource>,
     },
-    UndoFailed { step_id: StepId, error: String },
-    RollbackFinished { outcome: RollbackOutcome },
+    UndoFailed {
+        step_id: StepId,
+        error: String,
+    },
+    RollbackFinished {
+        outcome: RollbackOutcome,
+    },
     /// The last record of the apply itself (a later `rollback` may follow).
     ApplyFinished {
         outcome: ApplyOutcome,
@@ -184,8 +192,13 @@ pub enum StepStatus {
     /// Started and never finished: the process stopped while its request
     /// was out, so it may or may not have taken effect.
     InFlight,
-    Succeeded { live_after: Option<Resource> },
-    Failed { error: String, outcome_unknown: bool },
+    Succeeded {
+        live_after: Option<Resource>,
+    },
+    Failed {
+        error: String,
+        outcome_unknown: bool,
+    },
 }
 
 /// Whether a step was undone.
@@ -194,9 +207,16 @@ pub enum UndoStatus {
     NotUndone,
     /// An undo started in rollback number `rollback` (from 0) and did not
     /// finish.
-    InFlight { action: Action, rollback: usize },
-    Undone { live_after: Option<Resource> },
-    Failed { error: String },
+    InFlight {
+        action: Action,
+        rollback: usize,
+    },
+    Undone {
+        live_after: Option<Resource>,
+    },
+    Failed {
+        error: String,
+    },
 }
 
 /// A rollback as the journal knows it.
@@ -305,7 +325,9 @@ impl JournalState {
                     ..
                 } = step.status
                 {
-                    return fail(format!("for step {step_id}, which failed and changed nothing"));
+                    return fail(format!(
+                        "for step {step_id}, which failed and changed nothing"
+                    ));
                 }
                 match &step.undo {
                     UndoStatus::Undone { .. } => {
@@ -334,7 +356,10 @@ impl JournalState {
                 if !rollback_open {
                     return fail("without a running rollback".into());
                 }
-                if let Some(s) = self.undo_in_flight().next() {
+                let current = self.rollbacks.len() - 1;
+                if let Some(s) = self.steps.values().find(
+                    |s| matches!(s.undo, UndoStatus::InFlight { rollback, .. } if rollback == current),
+                ) {
                     return fail(format!("while the undo of step {} runs", s.step_id));
                 }
                 Ok(())
@@ -579,7 +604,11 @@ impl Journal {
     }
 
     /// The file of one apply.
-    pub fn path_for(state_dir: &Path, stack: &str, apply_id: &str) -> Result<PathBuf, JournalError> {
+    pub fn path_for(
+        state_dir: &Path,
+        stack: &str,
+        apply_id: &str,
+    ) -> Result<PathBuf, JournalError> {
         check_name("apply id", apply_id)?;
         Ok(Self::dir(state_dir, stack)?.join(format!("{apply_id}.jsonl")))
     }
@@ -647,11 +676,12 @@ impl Journal {
             edges: plan.edges.clone(),
         };
         let record = Record::ApplyStarted(header);
-        let state = JournalState::start(&record).map_err(|source| JournalError::IllegalTransition {
-            path: path.clone(),
-            line: None,
-            source,
-        })?;
+        let state =
+            JournalState::start(&record).map_err(|source| JournalError::IllegalTransition {
+                path: path.clone(),
+                line: None,
+                source,
+            })?;
         let mut journal = Self {
             path,
             file,
@@ -670,10 +700,7 @@ impl Journal {
             path: path.to_owned(),
             source,
         };
-        let mut file = OpenOptions::new()
-            .append(true)
-            .open(path)
-            .map_err(io_err)?;
+        let mut file = OpenOptions::new().append(true).open(path).map_err(io_err)?;
         let len = file.metadata().map_err(io_err)?.len();
         if len > good_len {
             file.set_len(good_len).map_err(io_err)?;
@@ -1004,7 +1031,10 @@ mod tests {
     fn records_are_synced_lines_and_replay_rebuilds_the_state() {
         let dir = tempfile::tempdir().unwrap();
         let mut j = Journal::begin(dir.path(), &plan()).unwrap();
-        assert!(j.path().starts_with(dir.path().join("journal").join("demo")));
+        assert!(
+            j.path()
+                .starts_with(dir.path().join("journal").join("demo"))
+        );
         j.append(started(0, "a")).unwrap();
         // On disk before append returned: a reader sees the line now.
         assert_eq!(lines(j.path()).len(), 2);
@@ -1121,7 +1151,10 @@ mod tests {
             Record::ApplyStarted(j.state().header.clone()),
         ] {
             let err = j.append(bad).unwrap_err();
-            assert!(matches!(err, JournalError::IllegalTransition { line: None, .. }));
+            assert!(matches!(
+                err,
+                JournalError::IllegalTransition { line: None, .. }
+            ));
         }
         // Refused records never reach the file.
         assert_eq!(fs::read(j.path()).unwrap(), before);
@@ -1201,7 +1234,11 @@ mod tests {
             other => panic!("{other:?}"),
         }
         // A journal that does not begin with apply_started is refused too.
-        fs::write(&path, serde_json::to_string(&started(0, "a")).unwrap() + "\n").unwrap();
+        fs::write(
+            &path,
+            serde_json::to_string(&started(0, "a")).unwrap() + "\n",
+        )
+        .unwrap();
         assert!(matches!(
             Journal::replay(&path),
             Err(JournalError::IllegalTransition { line: Some(1), .. })
@@ -1227,7 +1264,10 @@ mod tests {
             Err(JournalError::Corrupt { line: 2, .. })
         ));
         fs::write(&path, "").unwrap();
-        assert!(matches!(Journal::replay(&path), Err(JournalError::Empty(_))));
+        assert!(matches!(
+            Journal::replay(&path),
+            Err(JournalError::Empty(_))
+        ));
     }
 
     #[test]

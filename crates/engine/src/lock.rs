@@ -65,7 +65,9 @@ pub enum LockError {
         holder: Box<LockHolder>,
         since: OffsetDateTime,
     },
-    #[error("lock file `{path}` cannot be read as a lock ({message}); if no apply is running, remove it")]
+    #[error(
+        "lock file `{path}` cannot be read as a lock ({message}); if no apply is running, remove it"
+    )]
     Unreadable { path: PathBuf, message: String },
     #[error("`{0}` cannot name a lock file (a stack name has no `/` and is not `.` or `..`)")]
     BadStack(String),
@@ -261,11 +263,7 @@ fn sync_dir(path: &Path) {
 
 /// A stack name or apply id used as a file name must be one plain component.
 pub(crate) fn is_safe_component(s: &str) -> bool {
-    !s.is_empty()
-        && s != "."
-        && s != ".."
-        && !s.contains(['/', '\\', '\0'])
-        && !s.starts_with('.')
+    !s.is_empty() && s != "." && s != ".." && !s.contains(['/', '\\', '\0']) && !s.starts_with('.')
 }
 
 /// Whether process `pid` runs on this host: `Some(true|false)` where `/proc`

@@ -292,7 +292,12 @@ fn inexact_reason(
     if !goal.write_only.is_empty() {
         return None;
     }
-    let fingerprint = |r: &Resource| r.attrs.get(FINGERPRINT_ATTR).filter(|v| !v.is_null()).cloned();
+    let fingerprint = |r: &Resource| {
+        r.attrs
+            .get(FINGERPRINT_ATTR)
+            .filter(|v| !v.is_null())
+            .cloned()
+    };
     let goal_fp = fingerprint(goal)?;
     let needs_values = match action {
         Action::Create | Action::Replace => true,
