@@ -249,7 +249,9 @@ pub fn send(ctx: &Ctx, state: &mut State, req: &Request, p: &Params) -> Result<R
     for id in endpoints.keys() {
         let e = app.endpoints.get(&key(id));
         let out = deliver_to_endpoint(app, e, has_message);
-        if let (Some(e), Some(kind)) = (e, e.and_then(|e| e.channel_type)) {
+        // Opted-out endpoints are not attempted: no delivery, no event.
+        let attempted = out.status != "OPT_OUT";
+        if let (Some(e), Some(kind), true) = (e, e.and_then(|e| e.channel_type), attempted) {
             deliveries.push(Delivery {
                 at_ms,
                 campaign_id: None,
