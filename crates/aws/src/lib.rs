@@ -1,13 +1,31 @@
 //! The AWS provider: `reconcile-engine`'s [`Provider`](reconcile_engine::Provider)
 //! over aws-sdk-pinpoint, -iam, -kinesis and -cloudwatch.
 //!
-//! Start with [`connect::Clients`] (the SDK clients built from the
-//! connection flags).
+//! Start with [`AwsProvider`] (built from [`connect::Clients`], the SDK
+//! clients made from the connection flags). [`read`] explains how the live
+//! state is read with the fewest calls, [`tags`] what the provider keeps in
+//! tags (ownership, write-only fingerprints, the index of owned resources),
+//! [`provider`] how steps are carried out. The SDK mappings of the rich
+//! Pinpoint kinds live in [`segments`], [`templates`] and [`campaigns`];
+//! [`engagement`] orchestrates them.
 
+pub mod app;
 pub mod campaigns;
+pub mod channels;
+pub mod cloudwatch;
 pub mod connect;
+pub mod endpoints;
+pub mod engagement;
 pub mod errors;
+pub mod event_stream;
+pub mod iam;
+pub mod ids;
+pub mod kinesis;
+pub mod provider;
+pub mod read;
 pub mod segments;
+pub mod tags;
 pub mod templates;
 
 pub use connect::{Clients, ConnectOptions};
+pub use provider::{AwsProvider, ProviderOptions};

@@ -1,0 +1,756 @@
+//! Reading the live state of a stack with the fewest calls the APIs allow.
+//!
+//! 1. `GetApps` (all pages; the list carries tags): the app tagged
+//!    `reconcile:stack=<stack>` (and `reconcile:key=app`). Without one, an
+//!    app with the spec's name is a conflict, or with `adopt` the app to
+//!    take over. The app's tags also give the write-only fingerprints and
+//!    the index of owned endpoints, roles, streams, templates and alarms.
+//! 2. Then everything else at once, under a bound
+//!    ([`ProviderOptions::read_parallelism`](crate::ProviderOptions)):
+//!    settings (when the spec has them), channels, the event stream,
+//!    segments and campaigns (lists that carry tags), endpoints, templates,
+//!    roles, streams and alarms by id or name (the spec's and the index's).
+//! 3. Classification, without calls: a resource tagged with this stack is
+//!    live at the address its `reconcile:key` names; an untagged namesake of
+//!    a desired resource is a conflict, or adopted with `adopt`; anything
+//!    else is not the stack's business. Things inside the app (settings,
+//!    channels, endpoints, event stream) belong to the app.
+//!
+//! A family the service refuses (end of support: 403) marks its kind
+//! unavailable (`<kind>.*` and every desired address of the kind) instead
+//! of reading as absent, so it never turns into a delete or a create.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use aws_sdk_pinpoint::types::ApplicationResponse;
+use reconcile_engine::provider::{Conflict, Unavailable};
+use reconcile_engine::{LiveState, ProviderError};
+use reconcile_model::resources::set_write_only_fingerprint;
+use reconcile_model::{Address, Kind, Resource};
+
+use crate::app::{app_address, app_from_sdk};
+use crate::cloudwatch::alarm_from_sdk;
+use crate::endpoints::endpoint_ids;
+use crate::engagement::{campaign_live, desired_segment_version, segment_live};
+use crate::event_stream::event_stream_from_sdk;
+use crate::iam::role_resource;
+use crate::ids::AppInfo;
+use crate::kinesis::stream_resource;
+use crate::provider::{AwsProvider, name_of};
+use crate::tags::{self, Owner, fingerprints, owner, parse_index};
+use crate::{campaigns, segments, templates};
+
+/// The key of an [`Unavailable`] address that covers a whole kind.
+pub const KIND_WIDE_KEY: &str = "*";
+
+/// A live resource found by name or listing, before it is placed.
+struct Candidate<T> {
+    /// The desired address whose name it carries, if any.
+    wanted: Option<Address>,
+    owner: Owner,
+    /// How it is known (id, ARN or name), for conflicts.
+    live_id: String,
+    item: T,
+}
+
+/// A candidate placed at an address.
+struct Placed<T> {
+    address: Address,
+    adopted: bool,
+    item: T,
+}
+
+/// How the stack's app was found.
+enum AppChoice {
+    Owned(ApplicationResponse),
+    Adopted(ApplicationResponse),
+    None,
+}
+
+/// The desired resources by kind.
+struct Desired<'a> {
+    by_kind: BTreeMap<Kind, Vec<&'a Resource>>,
+    by_address: BTreeMap<&'a Address, &'a Resource>,
+}
+
+impl<'a> Desired<'a> {
+    fn new(desired: &'a [Resource]) -> Self {
+        let mut by_kind: BTreeMap<Kind, Vec<&Resource>> = BTreeMap::new();
+        for r in desired {
+            by_kind.entry(r.address.kind).or_default().push(r);
+        }
+        Self {
+            by_kind,
+            by_address: desired.iter().map(|r| (&r.address, r)).collect(),
+        }
+    }
+
+    fn of(&self, kind: Kind) -> &[&'a Resource] {
+        self.by_kind.get(&kind).map_or(&[], Vec::as_slice)
+    }
+
+    fn names(&self, kind: Kind) -> impl Iterator<Item = &'a str> + '_ {
+        self.of(kind).iter().filter_map(|r| name_of(r))
+    }
+
+    /// The desired address of `kind` whose name is `name`.
+    fn wanted(&self, kind: Kind, name: &str, fold_case: bool) -> Option<Address> {
+        self.of(kind)
+            .iter()
+            .find(|r| {
+                name_of(r).is_some_and(|n| {
+                    if fold_case {
+                        n.eq_ignore_ascii_case(name)
+                    } else {
+                        n == name
+                    }
+                })
+            })
+            .map(|r| r.address.clone())
+    }
+}
+
+/// The names to look up for a named kind: the spec's, the index's and a
+/// hint (a `find`).
+fn lookup_names<'a>(
+    desired: impl Iterator<Item = &'a str>,
+    indexed: Option<&BTreeSet<String>>,
+    hint: Option<&String>,
+    fold_case: bool,
+) -> Vec<String> {
+    let mut out: Vec<String> = Vec::new();
+    let all = desired
+        .map(ToOwned::to_owned)
+        .chain(indexed.into_iter().flatten().cloned())
+        .chain(hint.cloned());
+    for n in all {
+        let dup = out.iter().any(|o| {
+            if fold_case {
+                o.eq_ignore_ascii_case(&n)
+            } else {
+                *o == n
+            }
+        });
+        if !dup {
+            out.push(n);
+        }
+    }
+    out
+}
+
+/// Runs the reads of a list of names at once.
+async fn each<T, F, Fut>(names: &[String], read: F) -> Result<Vec<(String, T)>, ProviderError>
+where
+    F: Fn(String) -> Fut,
+    Fut: std::future::Future<Output = Result<Option<T>, ProviderError>>,
+{
+    let results = futures_util::future::join_all(names.iter().map(|n| {
+        let fut = read(n.clone());
+        async move { (n.clone(), fut.await) }
+    }))
+    .await;
+    let mut out = Vec::new();
+    for (n, r) in results {
+        if let Some(t) = r? {
+            out.push((n, t));
+        }
+    }
+    Ok(out)
+}
+
+fn conflict_message(live_id: &str, owner: &Owner) -> String {
+    match owner {
+        Owner::OtherStack(s) => {
+            format!("`{live_id}` has the name the spec wants but belongs to stack `{s}`")
+        }
+        _ => format!(
+            "`{live_id}` has the name the spec wants but no `reconcile:stack` tag; `--adopt` takes it over"
+        ),
+    }
+}
+
+impl AwsProvider {
+    /// Places candidates of `kind`: owned ones at their tagged address,
+    /// then, where the stack has nothing yet, unowned namesakes of desired
+    /// resources as conflicts (or adopted).
+    fn place<T>(
+        &self,
+        live: &mut LiveState,
+        kind: Kind,
+        adopt: bool,
+        candidates: Vec<Candidate<T>>,
+    ) -> Vec<Placed<T>> {
+        let mut placed: Vec<Placed<T>> = Vec::new();
+        let mut rest = Vec::new();
+        for c in candidates {
+            match &c.owner {
+                Owner::Stack(a) if a.kind == kind => {
+                    if placed.iter().any(|p| p.address == *a) {
+                        tracing::warn!(address = %a, live_id = %c.live_id, "two live resources carry the same address; ignoring one");
+                        continue;
+                    }
+                    placed.push(Placed {
+                        address: a.clone(),
+                        adopted: false,
+                        item: c.item,
+                    });
+                }
+                _ => rest.push(c),
+            }
+        }
+        for c in rest {
+            let Some(wanted) = c.wanted else { continue };
+            if placed.iter().any(|p| p.address == wanted) {
+                continue;
+            }
+            if adopt && matches!(c.owner, Owner::Unowned | Owner::Stack(_)) {
+                live.adopted.push(wanted.clone());
+                placed.push(Placed {
+                    address: wanted,
+                    adopted: true,
+                    item: c.item,
+                });
+            } else {
+                live.conflicts.push(Conflict {
+                    message: conflict_message(&c.live_id, &c.owner),
+                    address: wanted,
+                    live_id: c.live_id,
+                    owner: match c.owner {
+                        Owner::OtherStack(s) => Some(s),
+                        _ => None,
+                    },
+                });
+            }
+        }
+        placed
+    }
+
+    /// The result of a family's read: the value, or (for a refused family)
+    /// its kind marked unavailable.
+    fn family<T>(
+        live: &mut LiveState,
+        kind: Kind,
+        desired: &Desired<'_>,
+        r: Option<Result<T, ProviderError>>,
+    ) -> Result<Option<T>, ProviderError> {
+        match r {
+            None => Ok(None),
+            Some(Ok(t)) => Ok(Some(t)),
+            Some(Err(ProviderError::Unavailable(message))) => {
+                live.unavailable.push(Unavailable {
+                    address: Address::new(kind, KIND_WIDE_KEY),
+                    message: message.clone(),
+                });
+                for r in desired.of(kind) {
+                    live.unavailable.push(Unavailable {
+                        address: r.address.clone(),
+                        message: message.clone(),
+                    });
+                }
+                Ok(None)
+            }
+            Some(Err(e)) => Err(e),
+        }
+    }
+
+    /// Chooses the stack's app among all apps.
+    fn choose_app(
+        &self,
+        apps: Vec<ApplicationResponse>,
+        desired_name: Option<&str>,
+        adopt: bool,
+        live: &mut LiveState,
+    ) -> Result<AppChoice, ProviderError> {
+        let mut mine = Vec::new();
+        let mut namesakes = Vec::new();
+        for app in apps {
+            let o = owner(&tags::from_hash(app.tags()), &self.stack);
+            if o == Owner::Stack(app_address()) {
+                mine.push(app);
+            } else if desired_name.is_some_and(|n| app.name() == Some(n)) {
+                namesakes.push((app, o));
+            }
+        }
+        if mine.len() > 1 {
+            let ids: Vec<&str> = mine.iter().filter_map(ApplicationResponse::id).collect();
+            return Err(ProviderError::Other(format!(
+                "several apps carry `reconcile:stack={}`: {}; delete or untag all but one",
+                self.stack,
+                ids.join(", ")
+            )));
+        }
+        if let Some(app) = mine.pop() {
+            return Ok(AppChoice::Owned(app));
+        }
+        let candidates = namesakes
+            .into_iter()
+            .map(|(app, o)| Candidate {
+                wanted: Some(app_address()),
+                owner: o,
+                live_id: app.id().unwrap_or_default().to_owned(),
+                item: app,
+            })
+            .collect();
+        Ok(self
+            .place(live, Kind::App, adopt, candidates)
+            .into_iter()
+            .next()
+            .map_or(AppChoice::None, |p| AppChoice::Adopted(p.item)))
+    }
+
+    /// Reads the live state: everything the stack owns and every unowned
+    /// namesake of a desired resource. `only` restricts the read to one
+    /// address (for `find`): then nothing is adopted and the registry's
+    /// other entries are kept.
+    pub(crate) async fn read_live(
+        &self,
+        desired: &[Resource],
+        adopt: bool,
+        only: Option<&Address>,
+    ) -> Result<LiveState, ProviderError> {
+        let want = |k: Kind| only.is_none_or(|a| a.kind == k);
+        let d = Desired::new(desired);
+        let mut live = LiveState::default();
+
+        // 1. The app.
+        let apps = self.list_apps().await?;
+        let app_name = d.of(Kind::App).first().and_then(|r| name_of(r));
+        let choice = self.choose_app(apps, app_name, adopt, &mut live)?;
+        let (app, app_adopted) = match choice {
+            AppChoice::Owned(a) => (Some(a), false),
+            AppChoice::Adopted(a) => (Some(a), true),
+            AppChoice::None => (None, false),
+        };
+        let (hints, index, fps) = {
+            let mut reg = self.ids.lock();
+            if only.is_none() {
+                reg.names.clear();
+                reg.arns.clear();
+                reg.ids.clear();
+                reg.segment_versions.clear();
+            }
+            match &app {
+                Some(a) => {
+                    let info = AppInfo {
+                        id: a.id().unwrap_or_default().to_owned(),
+                        arn: a.arn().unwrap_or_default().to_owned(),
+                        tags: tags::from_hash(a.tags()),
+                    };
+                    reg.learn_account(&info.arn);
+                    let index = parse_index(&info.tags);
+                    reg.owned.clone_from(&index);
+                    let fps = fingerprints(&info.tags);
+                    reg.app = Some(info);
+                    let hints = only.and_then(|a| reg.names.get(a).cloned());
+                    (hints, index, fps)
+                }
+                None => {
+                    reg.forget_app();
+                    if only.is_none() {
+                        reg.owned.clear();
+                    }
+                    let hints = only.and_then(|a| reg.names.get(a).cloned());
+                    (hints, reg.owned.clone(), BTreeMap::new())
+                }
+            }
+        };
+        if let Some(a) = &app {
+            if want(Kind::App) {
+                live.resources.push(app_from_sdk(a));
+            }
+        }
+        let app_id = app.as_ref().and_then(|a| a.id()).map(ToOwned::to_owned);
+        let hint = |k: Kind| hints.as_ref().filter(|_| only.is_some_and(|a| a.kind == k));
+
+        // 2. Everything else, at once.
+        let role_names = lookup_names(
+            d.names(Kind::IamRole),
+            index.get(&Kind::IamRole),
+            hint(Kind::IamRole),
+            true,
+        );
+        let stream_names = lookup_names(
+            d.names(Kind::KinesisStream),
+            index.get(&Kind::KinesisStream),
+            hint(Kind::KinesisStream),
+            false,
+        );
+        let template_names = lookup_names(
+            d.names(Kind::Template),
+            index.get(&Kind::Template),
+            hint(Kind::Template),
+            false,
+        );
+        let alarm_names = lookup_names(
+            d.names(Kind::Alarm),
+            index.get(&Kind::Alarm),
+            hint(Kind::Alarm),
+            false,
+        );
+        let mut endpoints = endpoint_ids(d.of(Kind::Endpoint), index.get(&Kind::Endpoint));
+        if let Some(a) = only.filter(|a| a.kind == Kind::Endpoint) {
+            endpoints.retain(|id, _| id.eq_ignore_ascii_case(&a.key));
+            endpoints.entry(a.key.clone()).or_insert((false, false));
+        }
+        let in_app = |k: Kind| app_id.clone().filter(|_| want(k));
+        let settings_app = in_app(Kind::AppSettings)
+            .filter(|_| only.is_some() || !d.of(Kind::AppSettings).is_empty());
+        let (settings, channels, event_stream, endpoint_reads, segment_list, campaign_list) = tokio::join!(
+            async {
+                match &settings_app {
+                    Some(id) => Some(self.read_settings(id).await),
+                    None => None,
+                }
+            },
+            async {
+                match in_app(Kind::Channel) {
+                    Some(id) => Some(self.read_channels(&id).await),
+                    None => None,
+                }
+            },
+            async {
+                match in_app(Kind::EventStream) {
+                    Some(id) => Some(self.read_event_stream(&id).await),
+                    None => None,
+                }
+            },
+            async {
+                match in_app(Kind::Endpoint) {
+                    Some(id) => Some(self.read_endpoints(&id, &endpoints).await),
+                    None => None,
+                }
+            },
+            async {
+                match in_app(Kind::Segment).or_else(|| in_app(Kind::Campaign)) {
+                    Some(id) => {
+                        let _slot = self.permit().await;
+                        Some(
+                            segments::list_segments(self.pinpoint(), &id)
+                                .await
+                                .map_err(|c| c.error),
+                        )
+                    }
+                    None => None,
+                }
+            },
+            async {
+                match in_app(Kind::Campaign) {
+                    Some(id) => {
+                        let _slot = self.permit().await;
+                        Some(
+                            campaigns::list_campaigns(self.pinpoint(), &id)
+                                .await
+                                .map_err(|c| c.error),
+                        )
+                    }
+                    None => None,
+                }
+            },
+        );
+        let (template_reads, role_reads, stream_reads, alarm_reads) = tokio::join!(
+            async {
+                if !want(Kind::Template) && !want(Kind::Campaign) {
+                    return None;
+                }
+                Some(
+                    each(&template_names, |n| async move {
+                        let _slot = self.permit().await;
+                        templates::get_push_template(self.pinpoint(), &n, None)
+                            .await
+                            .map_err(|c| c.error)
+                    })
+                    .await,
+                )
+            },
+            async {
+                if !want(Kind::IamRole) && !want(Kind::EventStream) {
+                    return None;
+                }
+                Some(each(&role_names, |n| async move { self.read_role(&n).await }).await)
+            },
+            async {
+                if !want(Kind::KinesisStream) && !want(Kind::EventStream) && !want(Kind::IamRole) {
+                    return None;
+                }
+                Some(each(&stream_names, |n| async move { self.read_stream(&n).await }).await)
+            },
+            async {
+                if !want(Kind::Alarm) || alarm_names.is_empty() {
+                    return None;
+                }
+                Some(self.read_alarms(&alarm_names).await)
+            },
+        );
+
+        // 3. Classification, in dependency order (streams before the roles
+        // whose policies name them, segments and templates before the
+        // campaigns that name them).
+        let stack = self.stack.clone();
+        let push = |live: &mut LiveState, r: Resource, adopted: bool| {
+            if adopted && !live.adopted.contains(&r.address) {
+                live.adopted.push(r.address.clone());
+            }
+            live.resources.push(r);
+        };
+
+        if let Some(streams) = Self::family(&mut live, Kind::KinesisStream, &d, stream_reads)? {
+            let cands = streams
+                .into_iter()
+                .map(|(name, s)| Candidate {
+                    wanted: d.wanted(Kind::KinesisStream, &name, false),
+                    owner: owner(&s.tags, &stack),
+                    live_id: s.summary.stream_arn().to_owned(),
+                    item: s,
+                })
+                .collect();
+            for p in self.place(&mut live, Kind::KinesisStream, adopt, cands) {
+                {
+                    let mut reg = self.ids.lock();
+                    reg.learn_account(p.item.summary.stream_arn());
+                    reg.names
+                        .insert(p.address.clone(), p.item.summary.stream_name().to_owned());
+                    reg.arns
+                        .insert(p.address.clone(), p.item.summary.stream_arn().to_owned());
+                    if !p.adopted {
+                        reg.owned
+                            .entry(Kind::KinesisStream)
+                            .or_default()
+                            .insert(p.item.summary.stream_name().to_owned());
+                    }
+                }
+                if want(Kind::KinesisStream) {
+                    push(&mut live, stream_resource(&p.address.key, &p.item), false);
+                }
+            }
+        }
+
+        if let Some(roles) = Self::family(&mut live, Kind::IamRole, &d, role_reads)? {
+            let cands = roles
+                .into_iter()
+                .map(|(name, r)| Candidate {
+                    wanted: d.wanted(Kind::IamRole, &name, true),
+                    owner: owner(&r.tags(), &stack),
+                    live_id: r.role.arn().to_owned(),
+                    item: r,
+                })
+                .collect();
+            for p in self.place(&mut live, Kind::IamRole, adopt, cands) {
+                {
+                    let mut reg = self.ids.lock();
+                    reg.learn_account(p.item.role.arn());
+                    reg.names
+                        .insert(p.address.clone(), p.item.role.role_name().to_owned());
+                    reg.arns
+                        .insert(p.address.clone(), p.item.role.arn().to_owned());
+                    if !p.adopted {
+                        reg.owned
+                            .entry(Kind::IamRole)
+                            .or_default()
+                            .insert(p.item.role.role_name().to_owned());
+                    }
+                }
+                if want(Kind::IamRole) {
+                    let r = {
+                        let reg = self.ids.lock();
+                        role_resource(&p.address.key, &p.item, &|key| {
+                            reg.arns
+                                .get(&Address::new(Kind::KinesisStream, key))
+                                .cloned()
+                        })
+                    };
+                    push(&mut live, r, false);
+                }
+            }
+        }
+
+        if app.is_some() {
+            // Settings, channels and endpoints belong to the app: adopted
+            // with it.
+            if let Some(mut s) = Self::family(&mut live, Kind::AppSettings, &d, settings)? {
+                if let Some(fp) = fps.get(&s.address) {
+                    set_write_only_fingerprint(&mut s, fp.clone());
+                }
+                push(&mut live, s, app_adopted);
+            }
+            if let Some(chs) = Self::family(&mut live, Kind::Channel, &d, channels)? {
+                for mut c in chs {
+                    if let Some(fp) = fps.get(&c.address) {
+                        set_write_only_fingerprint(&mut c, fp.clone());
+                    }
+                    push(&mut live, c, app_adopted);
+                }
+            }
+            if let Some(eps) = Self::family(&mut live, Kind::Endpoint, &d, endpoint_reads)? {
+                for e in eps {
+                    push(&mut live, e, app_adopted);
+                }
+            }
+        }
+
+        let templates_read = Self::family(&mut live, Kind::Template, &d, template_reads)?;
+        if let Some(ts) = templates_read {
+            let cands = ts
+                .into_iter()
+                .map(|(name, t)| Candidate {
+                    wanted: d.wanted(Kind::Template, &name, false),
+                    owner: owner(&tags::from_hash(t.tags()), &stack),
+                    live_id: t.arn().map_or_else(|| name.clone(), ToOwned::to_owned),
+                    item: (name, t),
+                })
+                .collect();
+            for p in self.place(&mut live, Kind::Template, adopt, cands) {
+                let (name, t) = p.item;
+                {
+                    let mut reg = self.ids.lock();
+                    reg.names.insert(p.address.clone(), name.clone());
+                    if let Some(arn) = t.arn() {
+                        reg.learn_account(arn);
+                        reg.arns.insert(p.address.clone(), arn.to_owned());
+                    }
+                    if !p.adopted {
+                        reg.owned.entry(Kind::Template).or_default().insert(name);
+                    }
+                }
+                if want(Kind::Template) {
+                    let spec = templates::template_from_sdk(&t)
+                        .map_err(|e| ProviderError::Other(format!("`{}`: {e}", p.address)))?;
+                    push(
+                        &mut live,
+                        reconcile_model::template_resource(&p.address.key, &spec),
+                        false,
+                    );
+                }
+            }
+        }
+
+        let segment_list = Self::family(&mut live, Kind::Segment, &d, segment_list)?;
+        if let Some(list) = segment_list {
+            let cands = list
+                .into_iter()
+                .map(|s| Candidate {
+                    wanted: s.name().and_then(|n| d.wanted(Kind::Segment, n, false)),
+                    owner: owner(&tags::from_hash(s.tags()), &stack),
+                    live_id: s.id().unwrap_or_default().to_owned(),
+                    item: s,
+                })
+                .collect();
+            let placed = self.place(&mut live, Kind::Segment, adopt, cands);
+            {
+                let mut reg = self.ids.lock();
+                for p in &placed {
+                    if let Some(id) = p.item.id() {
+                        reg.ids.insert(p.address.clone(), id.to_owned());
+                    }
+                    if let Some(arn) = p.item.arn() {
+                        reg.arns.insert(p.address.clone(), arn.to_owned());
+                    }
+                    if let Some(v) = p.item.version() {
+                        reg.segment_versions.insert(p.address.clone(), v);
+                    }
+                }
+            }
+            if want(Kind::Segment) {
+                for p in placed {
+                    let r = segment_live(&p.address.key, &p.item, &self.ids.lock());
+                    push(&mut live, r, false);
+                }
+            }
+        }
+
+        if let Some(list) = Self::family(&mut live, Kind::Campaign, &d, campaign_list)? {
+            let cands = list
+                .into_iter()
+                .map(|c| Candidate {
+                    wanted: c.name().and_then(|n| d.wanted(Kind::Campaign, n, false)),
+                    owner: owner(&tags::from_hash(c.tags()), &stack),
+                    live_id: c.id().unwrap_or_default().to_owned(),
+                    item: c,
+                })
+                .collect();
+            for p in self.place(&mut live, Kind::Campaign, adopt, cands) {
+                {
+                    let mut reg = self.ids.lock();
+                    if let Some(id) = p.item.id() {
+                        reg.ids.insert(p.address.clone(), id.to_owned());
+                    }
+                    if let Some(arn) = p.item.arn() {
+                        reg.arns.insert(p.address.clone(), arn.to_owned());
+                    }
+                }
+                let desired_version = d
+                    .by_address
+                    .get(&p.address)
+                    .and_then(|r| desired_segment_version(r));
+                let r = campaign_live(&p.address.key, &p.item, &self.ids.lock(), desired_version);
+                push(&mut live, r, false);
+            }
+        }
+
+        if let Some(Some(es)) = Self::family(&mut live, Kind::EventStream, &d, event_stream)? {
+            let r = event_stream_from_sdk(&es, &self.ids.lock());
+            push(&mut live, r, app_adopted);
+        }
+
+        if let Some(alarms) = Self::family(&mut live, Kind::Alarm, &d, alarm_reads)? {
+            let cands = alarms
+                .into_iter()
+                .map(|a| {
+                    let name = a.alarm.alarm_name().unwrap_or_default().to_owned();
+                    Candidate {
+                        wanted: d.wanted(Kind::Alarm, &name, false),
+                        owner: owner(&a.tags, &stack),
+                        live_id: a
+                            .alarm
+                            .alarm_arn()
+                            .map_or_else(|| name.clone(), ToOwned::to_owned),
+                        item: (name, a),
+                    }
+                })
+                .collect();
+            for p in self.place(&mut live, Kind::Alarm, adopt, cands) {
+                let (name, a) = p.item;
+                {
+                    let mut reg = self.ids.lock();
+                    reg.names.insert(p.address.clone(), name.clone());
+                    if let Some(arn) = a.alarm.alarm_arn() {
+                        reg.arns.insert(p.address.clone(), arn.to_owned());
+                    }
+                    if !p.adopted {
+                        reg.owned.entry(Kind::Alarm).or_default().insert(name);
+                    }
+                }
+                match alarm_from_sdk(&p.address.key, &a) {
+                    Some(r) => push(&mut live, r, false),
+                    None => tracing::warn!(
+                        address = %p.address,
+                        "the alarm is not a single-metric alarm the spec can describe; left alone"
+                    ),
+                }
+            }
+        }
+
+        if let Some(a) = only {
+            live.resources.retain(|r| r.address == *a);
+        }
+        live.resources.sort_by(|a, b| a.address.cmp(&b.address));
+        live.adopted.sort();
+        live.adopted.dedup();
+        Ok(live)
+    }
+
+    /// The resource at `address` if it exists and this stack owns it.
+    pub(crate) async fn find_one(
+        &self,
+        address: &Address,
+    ) -> Result<Option<Resource>, ProviderError> {
+        let live = self.read_live(&[], false, Some(address)).await?;
+        if let Some(u) = live
+            .unavailable
+            .iter()
+            .find(|u| u.address.kind == address.kind)
+        {
+            return Err(ProviderError::Unavailable(u.message.clone()));
+        }
+        Ok(live.resources.into_iter().find(|r| r.address == *address))
+    }
+}
