@@ -9,6 +9,7 @@
 //! [`Action::Replace`].
 
 use std::collections::{BTreeMap, BTreeSet};
+use std::fmt::Write as _;
 
 use reconcile_model::resource::FINGERPRINT_ATTR;
 use reconcile_model::{Address, Kind, Resource};
@@ -115,8 +116,7 @@ pub fn diff(desired: &[Resource], live: &LiveState) -> Vec<Change> {
                 changed_paths: Vec::new(),
                 sensitive: want.sensitive.clone(),
                 reason: if conflicted.contains(address) {
-                    "not owned by this stack: a namesake exists (see conflicts; `--adopt` takes it over)"
-                        .to_owned()
+                    "a namesake exists that this stack does not own (see conflicts)".to_owned()
                 } else {
                     "not in the account".to_owned()
                 },
@@ -216,7 +216,7 @@ fn describe_fields(paths: &[String]) -> Vec<String> {
             .collect::<Vec<_>>()
             .join(", ");
         if fields.len() > REASON_PATHS {
-            named.push_str(&format!(" and {} more", fields.len() - REASON_PATHS));
+            let _ = write!(named, " and {} more", fields.len() - REASON_PATHS);
         }
         out.push(format!("{} {noun} changed: {named}", fields.len()));
     }
@@ -260,7 +260,7 @@ fn follow_replacements(changes: &mut BTreeMap<Address, Change>) {
             }
             if lives_in_app(kind) && refers.contains(&&app) {
                 change.action = Action::Replace;
-                change.reason = "re-created in the new app: `app` is replaced".to_owned();
+                "re-created in the new app: `app` is replaced".clone_into(&mut change.reason);
             } else {
                 let names: Vec<String> = refers.iter().map(|a| format!("`{a}`")).collect();
                 let why = format!("refers to {}, which is replaced", names.join(" and "));

@@ -259,8 +259,8 @@ mod tests {
         Resource {
             address: addr(address),
             attrs: json!({"name": address}),
-            write_only: Default::default(),
-            sensitive: Default::default(),
+            write_only: BTreeMap::default(),
+            sensitive: BTreeSet::default(),
             depends_on: deps.iter().map(|d| addr(d)).collect(),
         }
     }
@@ -275,7 +275,7 @@ mod tests {
             after: (action != Action::Delete).then_some(desired),
             adopt: false,
             changed_paths: Vec::new(),
-            sensitive: Default::default(),
+            sensitive: BTreeSet::default(),
             reason: String::new(),
         }
     }

@@ -19,6 +19,7 @@ pub mod plan;
 pub mod planner;
 pub mod provider;
 pub mod ratelimit;
+pub mod render;
 pub mod reverse;
 
 pub use change::{Action, Change};
@@ -37,4 +38,5 @@ pub use plan::{Edge, Plan, PlanFileError, Summary};
 pub use planner::{live_fingerprint, make_plan};
 pub use provider::{LiveState, Provider, ProviderError, ReadRequest, StepOutcome, StepRequest};
 pub use ratelimit::{RateLimiter, default_rates};
+pub use render::TextOptions;
 pub use reverse::{ReversePlan, UndoLink, reverse_plan};

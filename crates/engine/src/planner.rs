@@ -138,14 +138,15 @@ mod tests {
     use crate::provider::Conflict;
     use reconcile_model::Kind;
     use serde_json::json;
+    use std::collections::BTreeMap;
 
     fn res(address: &str, attrs: Value) -> Resource {
         Resource {
             address: address.parse().unwrap(),
             attrs,
-            write_only: Default::default(),
-            sensitive: Default::default(),
-            depends_on: Default::default(),
+            write_only: BTreeMap::default(),
+            sensitive: BTreeSet::default(),
+            depends_on: BTreeSet::default(),
         }
     }
 
