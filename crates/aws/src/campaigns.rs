@@ -95,7 +95,7 @@ pub struct CampaignTargets<'a> {
     pub segment_current_version: Option<i32>,
     /// A template's spec key to its template name (`template`, treatments'
     /// `template`).
-    pub template_name: &'a dyn Fn(&str) -> Option<String>,
+    pub template_name: &'a (dyn Fn(&str) -> Option<String> + Sync),
 }
 
 /// What [`campaign_from_sdk`] needs to fold `SegmentVersion` (see the
@@ -270,21 +270,15 @@ fn treatment_to_sdk(
 }
 
 /// The API request for a campaign (create and update alike: see the
-/// module docs). `tags` (the `reconcile:` tags, or any extra) are merged
-/// over the campaign's own; they are only sent on create.
+/// module docs). `tags`: `None` sends no tags (update); `Some(extra)` sends
+/// the campaign's own tags with `extra` (the `reconcile:` tags) merged over
+/// them (create).
 pub fn write_campaign_request(
     c: &Campaign,
     targets: &CampaignTargets<'_>,
     tags: Option<HashMap<String, String>>,
 ) -> Result<WriteCampaignRequest, MappingError> {
-    request(c, targets, create_tags(&c.tags, tags))
-}
-
-fn request(
-    c: &Campaign,
-    targets: &CampaignTargets<'_>,
-    tags: Option<HashMap<String, String>>,
-) -> Result<WriteCampaignRequest, MappingError> {
+    let tags = create_tags(&c.tags, tags);
     let segment_version = match c.segment_version {
         SegmentVersion::Latest => targets.segment_current_version,
         SegmentVersion::Pinned(v) => Some(to_i32("segment_version", v)?),
@@ -589,7 +583,8 @@ pub async fn get_campaign(
     }
 }
 
-/// Creates a campaign; `tags` are merged over the campaign's own.
+/// Creates a campaign; `tags` (the `reconcile:` tags) are merged over the
+/// campaign's own.
 pub async fn create_campaign(
     client: &Client,
     app_id: &str,
@@ -598,7 +593,7 @@ pub async fn create_campaign(
     tags: Option<HashMap<String, String>>,
 ) -> Result<CampaignResponse, Classified> {
     let what = format!("CreateCampaign `{}`", c.name);
-    let req = write_campaign_request(c, targets, tags)?;
+    let req = write_campaign_request(c, targets, Some(tags.unwrap_or_default()))?;
     let out = client
         .create_campaign()
         .application_id(app_id)
@@ -621,7 +616,7 @@ pub async fn update_campaign(
     targets: &CampaignTargets<'_>,
 ) -> Result<CampaignResponse, Classified> {
     let what = format!("UpdateCampaign `{campaign_id}`");
-    let req = request(c, targets, None)?;
+    let req = write_campaign_request(c, targets, None)?;
     let out = client
         .update_campaign()
         .application_id(app_id)
@@ -654,5 +649,540 @@ pub async fn delete_campaign(
             let c = classify(&format!("DeleteCampaign `{campaign_id}`"), e);
             if c.is_not_found() { Ok(None) } else { Err(c) }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use reconcile_model::campaign_resource;
+    use reconcile_model::spec::{EventFilterType, Frequency, HookMode, PushAction};
+    use serde_json::json;
+
+    fn spec(v: serde_json::Value) -> Campaign {
+        serde_json::from_value(v).unwrap()
+    }
+
+    fn template_names(key: &str) -> Option<String> {
+        match key {
+            "flash" => Some("flash-sale-template".to_owned()),
+            "alt" => Some("alt-template".to_owned()),
+            _ => None,
+        }
+    }
+
+    fn template_keys(name: &str) -> Option<String> {
+        match name {
+            "flash-sale-template" => Some("flash".to_owned()),
+            "alt-template" => Some("alt".to_owned()),
+            _ => None,
+        }
+    }
+
+    fn segment_keys(id: &str) -> Option<String> {
+        (id == "seg-id").then(|| "high_value".to_owned())
+    }
+
+    fn targets() -> CampaignTargets<'static> {
+        CampaignTargets {
+            segment_id: "seg-id",
+            segment_current_version: Some(3),
+            template_name: &template_names,
+        }
+    }
+
+    const LATEST: SegmentVersionContext = SegmentVersionContext {
+        current: Some(3),
+        desired: Some(SegmentVersion::Latest),
+    };
+
+    /// What the server echoes for a write: the request's fields plus its own.
+    fn echo(req: &WriteCampaignRequest, status: sdk::CampaignStatus) -> CampaignResponse {
+        let state = sdk::CampaignState::builder()
+            .campaign_status(status)
+            .build();
+        let treatments = req
+            .additional_treatments()
+            .iter()
+            .enumerate()
+            .map(|(i, t)| {
+                sdk::TreatmentResource::builder()
+                    .id((i + 1).to_string())
+                    .set_size_percent(t.size_percent())
+                    .set_message_configuration(t.message_configuration().cloned())
+                    .set_template_configuration(t.template_configuration().cloned())
+                    .set_schedule(t.schedule().cloned())
+                    .set_treatment_name(t.treatment_name().map(ToOwned::to_owned))
+                    .set_treatment_description(t.treatment_description().map(ToOwned::to_owned))
+                    .state(state.clone())
+                    .build()
+            })
+            .collect();
+        CampaignResponse::builder()
+            .application_id("app1")
+            .arn("arn:aws:mobiletargeting:us-east-1:123456789012:apps/app1/campaigns/c1")
+            .creation_date("2030-01-01T00:00:00.000Z")
+            .last_modified_date("2030-01-01T00:00:00.000Z")
+            .id("c1")
+            .version(1)
+            .state(state)
+            .set_additional_treatments(Some(treatments))
+            .set_description(req.description().map(ToOwned::to_owned))
+            .set_holdout_percent(req.holdout_percent())
+            .set_hook(req.hook().cloned())
+            .set_is_paused(req.is_paused())
+            .set_limits(req.limits().cloned())
+            .set_message_configuration(req.message_configuration().cloned())
+            .set_name(req.name().map(ToOwned::to_owned))
+            .set_priority(req.priority())
+            .set_schedule(req.schedule().cloned())
+            .set_segment_id(req.segment_id().map(ToOwned::to_owned))
+            .set_segment_version(req.segment_version())
+            .set_tags(req.tags().cloned())
+            .set_template_configuration(req.template_configuration().cloned())
+            .set_treatment_description(req.treatment_description().map(ToOwned::to_owned))
+            .set_treatment_name(req.treatment_name().map(ToOwned::to_owned))
+            .build()
+    }
+
+    fn message(tag: &str) -> serde_json::Value {
+        json!({
+            "action": "DEEP_LINK",
+            "body": format!("{tag} body"),
+            "image_icon_url": format!("https://x/{tag}/icon.png"),
+            "image_small_icon_url": format!("https://x/{tag}/small.png"),
+            "image_url": format!("https://x/{tag}/image.png"),
+            "json_body": format!("{{\"{tag}\":true}}"),
+            "media_url": format!("https://x/{tag}/media.mp4"),
+            "raw_content": format!("{{\"raw\":\"{tag}\"}}"),
+            "silent_push": false,
+            "time_to_live": 3600,
+            "title": format!("{tag} title"),
+            "url": format!("app://{tag}")
+        })
+    }
+
+    /// Every field, already in normalised form.
+    fn full() -> Campaign {
+        spec(json!({
+            "name": "flash-sale",
+            "description": "Flash sale for high-value customers",
+            "tags": { "team": "growth" },
+            "segment": "high_value",
+            "segment_version": "latest",
+            "message_configuration": {
+                "apns_message": message("apns"),
+                "gcm_message": message("gcm"),
+                "adm_message": message("adm"),
+                "baidu_message": message("baidu"),
+                "default_message": message("default")
+            },
+            "schedule": {
+                "start_time": "2030-01-01T09:00:00Z",
+                "end_time": "2030-02-01T09:00:00Z",
+                "frequency": "EVENT",
+                "is_local_time": true,
+                "quiet_time": { "start": "22:00", "end": "08:00" },
+                "timezone": "UTC-05",
+                "event_filter": {
+                    "filter_type": "ENDPOINT",
+                    "dimensions": {
+                        "attributes": { "Cart": { "attribute_type": "EXCLUSIVE", "values": ["empty"] } },
+                        "event_type": { "dimension_type": "INCLUSIVE", "values": ["_session.start"] },
+                        "metrics": { "total": { "comparison_operator": "GREATER_THAN", "value": 10.0 } }
+                    }
+                }
+            },
+            "limits": { "daily": 2, "maximum_duration": 600, "messages_per_second": 50, "total": 5, "session": 1 },
+            "holdout_percent": 10,
+            "is_paused": true,
+            "priority": 4,
+            "treatment_name": "A",
+            "treatment_description": "the default",
+            "additional_treatments": [
+                {
+                    "size_percent": 40,
+                    "template": "alt",
+                    "template_version": 2,
+                    "treatment_name": "B",
+                    "treatment_description": "with a template",
+                    "schedule": { "start_time": "2030-01-02T09:00:00Z", "frequency": "ONCE", "is_local_time": false }
+                },
+                { "size_percent": 20, "message_configuration": { "default_message": { "body": "C" } } }
+            ],
+            "hook": { "lambda_function_name": "filter-fn", "mode": "FILTER", "web_url": "https://hook" }
+        }))
+    }
+
+    #[test]
+    fn every_field_lands_in_its_api_field() {
+        let req = write_campaign_request(&full(), &targets(), Some(HashMap::new())).unwrap();
+        assert_eq!(req.name(), Some("flash-sale"));
+        assert_eq!(
+            req.description(),
+            Some("Flash sale for high-value customers")
+        );
+        assert_eq!(req.segment_id(), Some("seg-id"));
+        assert_eq!(
+            req.segment_version(),
+            Some(3),
+            "latest = the segment'sched current version"
+        );
+        let mc = req.message_configuration().unwrap();
+        for (tag, m) in [
+            ("apns", mc.apns_message()),
+            ("gcm", mc.gcm_message()),
+            ("adm", mc.adm_message()),
+            ("baidu", mc.baidu_message()),
+            ("default", mc.default_message()),
+        ] {
+            let m = m.unwrap();
+            assert_eq!(m.action(), Some(&sdk::Action::DeepLink));
+            assert_eq!(m.body(), Some(format!("{tag} body").as_str()));
+            assert_eq!(
+                m.image_icon_url(),
+                Some(format!("https://x/{tag}/icon.png").as_str())
+            );
+            assert_eq!(
+                m.image_small_icon_url(),
+                Some(format!("https://x/{tag}/small.png").as_str())
+            );
+            assert_eq!(
+                m.image_url(),
+                Some(format!("https://x/{tag}/image.png").as_str())
+            );
+            assert_eq!(m.json_body(), Some(format!("{{\"{tag}\":true}}").as_str()));
+            assert_eq!(
+                m.media_url(),
+                Some(format!("https://x/{tag}/media.mp4").as_str())
+            );
+            assert_eq!(
+                m.raw_content(),
+                Some(format!("{{\"raw\":\"{tag}\"}}").as_str())
+            );
+            assert_eq!(m.silent_push(), Some(false));
+            assert_eq!(m.time_to_live(), Some(3600));
+            assert_eq!(m.title(), Some(format!("{tag} title").as_str()));
+            assert_eq!(m.url(), Some(format!("app://{tag}").as_str()));
+        }
+        let sched = req.schedule().unwrap();
+        assert_eq!(sched.start_time(), Some("2030-01-01T09:00:00Z"));
+        assert_eq!(sched.end_time(), Some("2030-02-01T09:00:00Z"));
+        assert_eq!(sched.frequency(), Some(&sdk::Frequency::Event));
+        assert_eq!(sched.is_local_time(), Some(true));
+        assert_eq!(sched.quiet_time().unwrap().start(), Some("22:00"));
+        assert_eq!(sched.quiet_time().unwrap().end(), Some("08:00"));
+        assert_eq!(sched.timezone(), Some("UTC-05"));
+        let filter = sched.event_filter().unwrap();
+        assert_eq!(filter.filter_type(), Some(&sdk::FilterType::Endpoint));
+        let dims = filter.dimensions().unwrap();
+        assert_eq!(dims.event_type().unwrap().values(), ["_session.start"]);
+        assert_eq!(
+            dims.attributes().unwrap()["Cart"].attribute_type(),
+            Some(&sdk::AttributeType::Exclusive)
+        );
+        assert_eq!(
+            dims.metrics().unwrap()["total"].comparison_operator(),
+            Some("GREATER_THAN")
+        );
+        let lim = req.limits().unwrap();
+        assert_eq!(
+            (
+                lim.daily(),
+                lim.maximum_duration(),
+                lim.messages_per_second(),
+                lim.total(),
+                lim.session()
+            ),
+            (Some(2), Some(600), Some(50), Some(5), Some(1))
+        );
+        assert_eq!(req.holdout_percent(), Some(10));
+        assert_eq!(req.is_paused(), Some(true));
+        assert_eq!(req.priority(), Some(4));
+        assert_eq!(req.treatment_name(), Some("A"));
+        assert_eq!(req.treatment_description(), Some("the default"));
+        let treat = &req.additional_treatments()[0];
+        assert_eq!(treat.size_percent(), Some(40));
+        let push = treat
+            .template_configuration()
+            .unwrap()
+            .push_template()
+            .unwrap();
+        assert_eq!(push.name(), Some("alt-template"));
+        assert_eq!(push.version(), Some("2"));
+        assert_eq!(treat.treatment_name(), Some("B"));
+        assert_eq!(
+            treat.schedule().unwrap().start_time(),
+            Some("2030-01-02T09:00:00Z")
+        );
+        let hook = req.hook().unwrap();
+        assert_eq!(hook.lambda_function_name(), Some("filter-fn"));
+        assert_eq!(hook.mode(), Some(&sdk::Mode::Filter));
+        assert_eq!(hook.web_url(), Some("https://hook"));
+        assert!(req.tags().unwrap().contains_key("team"));
+    }
+
+    #[test]
+    fn a_full_campaign_round_trips_through_the_server_echo() {
+        let c = full();
+        let req = write_campaign_request(&c, &targets(), Some(HashMap::new())).unwrap();
+        let live = campaign_from_sdk(
+            &echo(&req, sdk::CampaignStatus::Scheduled),
+            &segment_keys,
+            &template_keys,
+            LATEST,
+        );
+        assert_eq!(live, c);
+        assert_eq!(
+            campaign_resource("flash", &live).attrs,
+            campaign_resource("flash", &c).attrs
+        );
+    }
+
+    #[test]
+    fn a_template_campaign_round_trips_and_clears_the_messages() {
+        let c = spec(json!({
+            "name": "t",
+            "segment": "high_value",
+            "template": "flash",
+            "schedule": { "start_time": "immediate" }
+        }));
+        let req = write_campaign_request(&c, &targets(), None).unwrap();
+        let push = req
+            .template_configuration()
+            .unwrap()
+            .push_template()
+            .unwrap();
+        assert_eq!(push.name(), Some("flash-sale-template"));
+        assert_eq!(push.version(), None, "no version: the active one");
+        assert_eq!(
+            req.message_configuration(),
+            Some(&sdk::MessageConfiguration::builder().build())
+        );
+        assert_eq!(req.schedule().unwrap().start_time(), Some("IMMEDIATE"));
+        let live = campaign_from_sdk(
+            &echo(&req, sdk::CampaignStatus::Scheduled),
+            &segment_keys,
+            &template_keys,
+            LATEST,
+        );
+        assert_eq!(live, c);
+    }
+
+    #[test]
+    fn unknown_templates_are_refused_before_any_call() {
+        let c = spec(json!({
+            "name": "t", "segment": "s", "template": "ghost",
+            "schedule": { "start_time": "immediate" }
+        }));
+        let err = write_campaign_request(&c, &targets(), None).unwrap_err();
+        assert!(
+            matches!(&err, MappingError::UnknownTemplate { key, field } if key == "ghost" && field == "template"),
+            "{err}"
+        );
+    }
+
+    #[test]
+    fn absent_members_are_sent_empty_so_an_update_clears_them() {
+        let c = spec(json!({
+            "name": "min", "segment": "high_value",
+            "message_configuration": { "default_message": { "body": "hi" } },
+            "schedule": { "start_time": "immediate" }
+        }));
+        let req = write_campaign_request(&c, &targets(), None).unwrap();
+        assert_eq!(req.description(), Some(" "));
+        assert_eq!(req.limits(), Some(&sdk::CampaignLimits::builder().build()));
+        assert_eq!(req.hook(), Some(&sdk::CampaignHook::builder().build()));
+        assert_eq!(
+            req.template_configuration(),
+            Some(&sdk::TemplateConfiguration::builder().build())
+        );
+        assert_eq!(
+            req.additional_treatments(),
+            &[] as &[sdk::WriteTreatmentResource]
+        );
+        assert_eq!(req.holdout_percent(), Some(0));
+        assert_eq!(req.is_paused(), Some(false));
+        assert_eq!(req.schedule().unwrap().is_local_time(), Some(false));
+        assert_eq!(req.priority(), None);
+        assert_eq!(req.treatment_name(), None);
+        assert!(req.tags().is_none());
+        // And the echo of all those empties reads back as the spec.
+        let live = campaign_from_sdk(
+            &echo(&req, sdk::CampaignStatus::Scheduled),
+            &segment_keys,
+            &template_keys,
+            LATEST,
+        );
+        assert_eq!(
+            campaign_resource("min", &live).attrs,
+            campaign_resource("min", &c).attrs
+        );
+    }
+
+    #[test]
+    fn the_servers_additions_read_as_the_spec_defaults() {
+        // Captured shape of a real API-created campaign.
+        let resp = CampaignResponse::builder()
+            .id("c1")
+            .name("flash")
+            .description(" ")
+            .segment_id("seg-id")
+            .segment_version(3)
+            .holdout_percent(0)
+            .is_paused(false)
+            .limits(sdk::CampaignLimits::builder().build())
+            .template_configuration(sdk::TemplateConfiguration::builder().build())
+            .set_additional_treatments(Some(vec![]))
+            .tags("reconcile:stack", "demo")
+            .tags("reconcile:key", "campaign.flash")
+            .message_configuration(
+                sdk::MessageConfiguration::builder()
+                    .default_message(sdk::Message::builder().body("hi").build())
+                    .build(),
+            )
+            .schedule(
+                sdk::Schedule::builder()
+                    .start_time("2030-01-01T14:00:00.000Z")
+                    .timezone("utc-05")
+                    .quiet_time(sdk::QuietTime::builder().start("22:00").end("8:00").build())
+                    .build(),
+            )
+            .state(
+                sdk::CampaignState::builder()
+                    .campaign_status(sdk::CampaignStatus::Scheduled)
+                    .build(),
+            )
+            .build();
+        let live = campaign_from_sdk(&resp, &segment_keys, &template_keys, LATEST);
+        let desired = spec(json!({
+            "name": "flash",
+            "segment": "high_value",
+            "message_configuration": { "default_message": { "body": "hi" } },
+            "schedule": {
+                "start_time": "2030-01-01T09:00:00-05:00",
+                "timezone": "UTC-05",
+                "quiet_time": { "start": "22:00", "end": "08:00" }
+            }
+        }));
+        assert_eq!(live.description, None);
+        assert_eq!(live.limits, None);
+        assert_eq!(live.template, None);
+        assert!(live.additional_treatments.is_empty());
+        assert!(live.tags.is_empty());
+        assert_eq!(live.schedule.timezone.as_deref(), Some("UTC-05"));
+        assert_eq!(
+            live.schedule.start_time,
+            StartTime::At("2030-01-01T14:00:00Z".to_owned())
+        );
+        assert_eq!(
+            campaign_resource("flash", &live).attrs,
+            campaign_resource("flash", &desired).attrs
+        );
+    }
+
+    #[test]
+    fn immediate_reads_back_in_any_case() {
+        for wire in ["IMMEDIATE", "immediate", " Immediate "] {
+            let s = sdk::Schedule::builder().start_time(wire).build();
+            assert_eq!(schedule_from_sdk(Some(&s)).start_time, StartTime::Immediate);
+        }
+    }
+
+    #[test]
+    fn segment_version_reads_latest_only_when_it_is() {
+        let ctx = |current, desired| SegmentVersionContext { current, desired };
+        let pinned = |v| SegmentVersion::Pinned(v);
+        let latest = SegmentVersion::Latest;
+        // (live, current, desired, completed) -> read
+        let cases = [
+            (Some(3), Some(3), Some(latest), false, latest),
+            (Some(2), Some(3), Some(latest), false, pinned(2)),
+            (Some(2), Some(3), Some(latest), true, latest),
+            (Some(3), Some(3), Some(pinned(3)), false, pinned(3)),
+            (Some(2), Some(3), Some(pinned(3)), false, pinned(2)),
+            (Some(2), Some(2), None, false, latest),
+            (Some(2), None, Some(latest), false, pinned(2)),
+            (Some(0), Some(3), Some(latest), false, latest),
+            (None, Some(3), Some(latest), false, latest),
+        ];
+        for (live, current, desired, completed, want) in cases {
+            assert_eq!(
+                segment_version_from_sdk(live, ctx(current, desired), completed),
+                want,
+                "live {live:?} current {current:?} desired {desired:?} completed {completed}"
+            );
+        }
+        let c = spec(json!({
+            "name": "p", "segment": "s", "segment_version": 2,
+            "message_configuration": { "default_message": { "body": "hi" } },
+            "schedule": { "start_time": "immediate" }
+        }));
+        let req = write_campaign_request(&c, &targets(), None).unwrap();
+        assert_eq!(req.segment_version(), Some(2), "a pin is sent as is");
+    }
+
+    #[test]
+    fn a_completed_immediate_campaign_reads_as_its_spec() {
+        let c = spec(json!({
+            "name": "now", "segment": "high_value",
+            "message_configuration": { "default_message": { "body": "hi" } },
+            "schedule": { "start_time": "immediate" }
+        }));
+        let at_create = CampaignTargets {
+            segment_current_version: Some(1),
+            ..targets()
+        };
+        let req = write_campaign_request(&c, &at_create, None).unwrap();
+        let resp = echo(&req, sdk::CampaignStatus::Completed);
+        assert!(campaign_is_completed(&resp));
+        // The segment moved on to version 3 since; the campaign already ran.
+        let live = campaign_from_sdk(&resp, &segment_keys, &template_keys, LATEST);
+        assert_eq!(live, c);
+        // The same campaign not yet run would be re-targeted.
+        let resp = echo(&req, sdk::CampaignStatus::Scheduled);
+        assert!(!campaign_is_completed(&resp));
+        let live = campaign_from_sdk(&resp, &segment_keys, &template_keys, LATEST);
+        assert_eq!(live.segment_version, SegmentVersion::Pinned(1));
+    }
+
+    #[test]
+    fn every_enum_value_is_an_api_value() {
+        for a in [PushAction::OpenApp, PushAction::DeepLink, PushAction::Url] {
+            assert!(sdk::Action::values().contains(&wire_name(&a).as_str()));
+        }
+        for f in [
+            Frequency::Once,
+            Frequency::Hourly,
+            Frequency::Daily,
+            Frequency::Weekly,
+            Frequency::Monthly,
+            Frequency::Event,
+            Frequency::InAppEvent,
+        ] {
+            assert!(
+                sdk::Frequency::values().contains(&wire_name(&f).as_str()),
+                "{f:?}"
+            );
+            let s = sdk::Schedule::builder()
+                .start_time("IMMEDIATE")
+                .frequency(sdk::Frequency::from(wire_name(&f).as_str()))
+                .build();
+            assert_eq!(schedule_from_sdk(Some(&s)).frequency, Some(f));
+        }
+        for t in [EventFilterType::System, EventFilterType::Endpoint] {
+            assert!(sdk::FilterType::values().contains(&wire_name(&t).as_str()));
+        }
+        for m in [HookMode::Delivery, HookMode::Filter] {
+            assert!(sdk::Mode::values().contains(&wire_name(&m).as_str()));
+        }
+    }
+
+    #[test]
+    fn numbers_beyond_the_api_range_are_refused() {
+        let mut c = full();
+        c.holdout_percent = u32::MAX;
+        let err = write_campaign_request(&c, &targets(), None).unwrap_err();
+        assert!(err.to_string().contains("holdout_percent"), "{err}");
     }
 }

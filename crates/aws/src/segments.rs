@@ -131,15 +131,17 @@ pub(crate) fn user_tags(tags: Option<&HashMap<String, String>>) -> Tags {
         .collect()
 }
 
-/// The tags sent on create: the spec's own, overridden by `extra` (the
-/// `reconcile:` tags the orchestrator adds).
+/// The tags a request carries: none when `extra` is `None` (updates: the
+/// `Update*` calls ignore tags), else the spec's own overridden by `extra`
+/// (the `reconcile:` tags the orchestrator adds on create).
 pub(crate) fn create_tags(
     spec: &Tags,
     extra: Option<HashMap<String, String>>,
 ) -> Option<HashMap<String, String>> {
+    let extra = extra?;
     let mut all: HashMap<String, String> =
         spec.iter().map(|(k, v)| (k.clone(), v.clone())).collect();
-    all.extend(extra.unwrap_or_default());
+    all.extend(extra);
     (!all.is_empty()).then_some(all)
 }
 
@@ -411,22 +413,15 @@ pub fn segment_from_sdk(
 }
 
 /// The API request for a segment. `id_of_segment` maps the spec key of a
-/// source segment to its id; `tags` (the `reconcile:` tags, or any extra)
-/// are merged over the segment's own and sent (create only).
+/// source segment to its id. `tags`: `None` sends no tags (update);
+/// `Some(extra)` sends the segment's own tags with `extra` (the
+/// `reconcile:` tags) merged over them (create).
 pub fn write_segment_request(
     seg: &Segment,
     id_of_segment: &dyn Fn(&str) -> Option<String>,
     tags: Option<HashMap<String, String>>,
 ) -> Result<WriteSegmentRequest, MappingError> {
-    request(seg, id_of_segment, create_tags(&seg.tags, tags))
-}
-
-/// The request with exactly `tags`.
-fn request(
-    seg: &Segment,
-    id_of_segment: &dyn Fn(&str) -> Option<String>,
-    tags: Option<HashMap<String, String>>,
-) -> Result<WriteSegmentRequest, MappingError> {
+    let tags = create_tags(&seg.tags, tags);
     let groups = seg.segment_groups.as_ref();
     if seg.dimensions.is_some() && groups.is_some() {
         return Err(MappingError::DimensionsAndGroups {
@@ -542,16 +537,17 @@ pub async fn get_segment(
     }
 }
 
-/// Creates a segment; `tags` are merged over the segment's own.
+/// Creates a segment; `tags` (the `reconcile:` tags) are merged over the
+/// segment's own.
 pub async fn create_segment(
     client: &Client,
     app_id: &str,
     seg: &Segment,
     tags: Option<HashMap<String, String>>,
-    id_of_segment: &dyn Fn(&str) -> Option<String>,
+    id_of_segment: &(dyn Fn(&str) -> Option<String> + Sync),
 ) -> Result<SegmentResponse, Classified> {
     let what = format!("CreateSegment `{}`", seg.name);
-    let req = write_segment_request(seg, id_of_segment, tags)?;
+    let req = write_segment_request(seg, id_of_segment, Some(tags.unwrap_or_default()))?;
     let out = client
         .create_segment()
         .application_id(app_id)
@@ -571,10 +567,10 @@ pub async fn update_segment(
     app_id: &str,
     segment_id: &str,
     seg: &Segment,
-    id_of_segment: &dyn Fn(&str) -> Option<String>,
+    id_of_segment: &(dyn Fn(&str) -> Option<String> + Sync),
 ) -> Result<SegmentResponse, Classified> {
     let what = format!("UpdateSegment `{segment_id}`");
-    let req = request(seg, id_of_segment, None)?;
+    let req = write_segment_request(seg, id_of_segment, None)?;
     let out = client
         .update_segment()
         .application_id(app_id)
@@ -607,5 +603,385 @@ pub async fn delete_segment(
             let c = classify(&format!("DeleteSegment `{segment_id}`"), e);
             if c.is_not_found() { Ok(None) } else { Err(c) }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use reconcile_model::segment_resource;
+    use reconcile_model::spec::{AttributeType, DimensionType, GroupInclude, MetricComparison};
+    use serde_json::json;
+
+    fn spec(v: serde_json::Value) -> Segment {
+        serde_json::from_value(v).unwrap()
+    }
+
+    fn no_ids(_: &str) -> Option<String> {
+        None
+    }
+
+    /// What the server echoes for a write: the request's fields plus its own.
+    fn echo(req: &WriteSegmentRequest) -> SegmentResponse {
+        SegmentResponse::builder()
+            .application_id("app1")
+            .arn("arn:aws:mobiletargeting:us-east-1:123456789012:apps/app1/segments/s1")
+            .creation_date("2030-01-01T00:00:00.000Z")
+            .id("s1")
+            .segment_type(sdk::SegmentType::Dimensional)
+            .set_name(req.name().map(ToOwned::to_owned))
+            .set_dimensions(req.dimensions().cloned())
+            .set_segment_groups(req.segment_groups().cloned())
+            .set_tags(req.tags().cloned())
+            .version(1)
+            .build()
+    }
+
+    fn full() -> Segment {
+        spec(json!({
+            "name": "high-value",
+            "tags": { "team": "growth" },
+            "dimensions": {
+                "attributes": {
+                    "Interests": { "attribute_type": "CONTAINS", "values": ["shoes"] },
+                    "Signup": { "attribute_type": "BETWEEN",
+                                "values": ["2024-01-01T00:00:00Z", "2024-12-31T00:00:00Z"] }
+                },
+                "behavior": { "recency": { "duration": "DAY_7", "recency_type": "INACTIVE" } },
+                "demographic": {
+                    "app_version": { "values": ["1.2.3"] },
+                    "channel": { "dimension_type": "INCLUSIVE", "values": ["APNS"] },
+                    "device_type": { "values": ["PHONE"] },
+                    "make": { "values": ["Apple"] },
+                    "model": { "values": ["iPhone15"] },
+                    "platform": { "dimension_type": "EXCLUSIVE", "values": ["iOS", "Android"] }
+                },
+                "location": {
+                    "country": { "values": ["FR"] },
+                    "gps_point": {
+                        "coordinates": { "latitude": 47.6, "longitude": -122.3 },
+                        "range_in_kilometers": 25.5
+                    }
+                },
+                "metrics": {
+                    "purchases": { "comparison_operator": "GREATER_THAN_OR_EQUAL", "value": 3.0 }
+                },
+                "user_attributes": {
+                    "PurchaseHistory": { "attribute_type": "INCLUSIVE", "values": ["high-value"] }
+                }
+            }
+        }))
+    }
+
+    #[test]
+    fn every_dimension_lands_in_its_api_field() {
+        let req = write_segment_request(&full(), &no_ids, None).unwrap();
+        assert_eq!(req.name(), Some("high-value"));
+        assert!(req.segment_groups().is_none());
+        let dims = req.dimensions().unwrap();
+        let attr = &dims.attributes().unwrap()["Interests"];
+        assert_eq!(attr.attribute_type(), Some(&sdk::AttributeType::Contains));
+        assert_eq!(attr.values(), ["shoes"]);
+        let signup = &dims.attributes().unwrap()["Signup"];
+        assert_eq!(signup.attribute_type(), Some(&sdk::AttributeType::Between));
+        let recency = dims.behavior().unwrap().recency().unwrap();
+        assert_eq!(recency.duration(), Some(&sdk::Duration::Day7));
+        assert_eq!(recency.recency_type(), Some(&sdk::RecencyType::Inactive));
+        let demo = dims.demographic().unwrap();
+        assert_eq!(demo.app_version().unwrap().values(), ["1.2.3"]);
+        assert_eq!(demo.app_version().unwrap().dimension_type(), None);
+        assert_eq!(demo.channel().unwrap().values(), ["APNS"]);
+        assert_eq!(
+            demo.channel().unwrap().dimension_type(),
+            Some(&sdk::DimensionType::Inclusive)
+        );
+        assert_eq!(demo.device_type().unwrap().values(), ["PHONE"]);
+        assert_eq!(demo.make().unwrap().values(), ["Apple"]);
+        assert_eq!(demo.model().unwrap().values(), ["iPhone15"]);
+        assert_eq!(demo.platform().unwrap().values(), ["iOS", "Android"]);
+        assert_eq!(
+            demo.platform().unwrap().dimension_type(),
+            Some(&sdk::DimensionType::Exclusive)
+        );
+        let loc = dims.location().unwrap();
+        assert_eq!(loc.country().unwrap().values(), ["FR"]);
+        let gps = loc.gps_point().unwrap();
+        assert_eq!(gps.coordinates().unwrap().latitude(), Some(47.6));
+        assert_eq!(gps.coordinates().unwrap().longitude(), Some(-122.3));
+        assert_eq!(gps.range_in_kilometers(), Some(25.5));
+        let metric = &dims.metrics().unwrap()["purchases"];
+        assert_eq!(metric.comparison_operator(), Some("GREATER_THAN_OR_EQUAL"));
+        assert_eq!(metric.value(), Some(3.0));
+        let user = &dims.user_attributes().unwrap()["PurchaseHistory"];
+        assert_eq!(user.attribute_type(), Some(&sdk::AttributeType::Inclusive));
+        assert_eq!(user.values(), ["high-value"]);
+    }
+
+    #[test]
+    fn a_full_segment_round_trips_through_the_server_echo() {
+        let seg = full();
+        let extra = HashMap::from([
+            ("reconcile:stack".to_owned(), "demo".to_owned()),
+            ("reconcile:key".to_owned(), "segment.vip".to_owned()),
+        ]);
+        let req = write_segment_request(&seg, &no_ids, Some(extra)).unwrap();
+        let tags = req.tags().unwrap();
+        assert_eq!(tags["team"], "growth");
+        assert_eq!(tags["reconcile:stack"], "demo");
+        let live = segment_from_sdk(&echo(&req), &no_ids);
+        assert_eq!(live, seg);
+        assert_eq!(
+            segment_resource("vip", &live).attrs,
+            segment_resource("vip", &seg).attrs
+        );
+    }
+
+    #[test]
+    fn groups_refer_to_segments_by_key_and_write_ids() {
+        let seg = spec(json!({
+            "name": "combined",
+            "segment_groups": {
+                "include": "ANY",
+                "groups": [{
+                    "source_segments": [
+                        { "segment": "vip", "version": 2 },
+                        { "segment": "lapsed" }
+                    ],
+                    "source_type": "ALL",
+                    "type": "NONE",
+                    "dimensions": [{ "demographic": { "platform": { "values": ["iOS"] } } }]
+                }]
+            }
+        }));
+        let ids = |k: &str| match k {
+            "vip" => Some("id-vip".to_owned()),
+            "lapsed" => Some("id-lapsed".to_owned()),
+            _ => None,
+        };
+        let keys = |id: &str| id.strip_prefix("id-").map(ToOwned::to_owned);
+        let req = write_segment_request(&seg, &ids, None).unwrap();
+        assert!(req.dimensions().is_none(), "AWS takes groups or dimensions");
+        let g = req.segment_groups().unwrap();
+        assert_eq!(g.include(), Some(&sdk::Include::Any));
+        let group = &g.groups()[0];
+        assert_eq!(group.source_type(), Some(&sdk::SourceType::All));
+        assert_eq!(group.r#type(), Some(&sdk::Type::None));
+        let refs: Vec<(Option<&str>, Option<i32>)> = group
+            .source_segments()
+            .iter()
+            .map(|s| (s.id(), s.version()))
+            .collect();
+        assert_eq!(refs, [(Some("id-vip"), Some(2)), (Some("id-lapsed"), None)]);
+        let live = segment_from_sdk(&echo(&req), &keys);
+        assert_eq!(live, seg);
+        // An id the stack does not know stays raw: it shows as a change.
+        let live = segment_from_sdk(&echo(&req), &no_ids);
+        let sources = &live.segment_groups.unwrap().groups[0].source_segments;
+        assert_eq!(sources[0].segment, "id-vip");
+    }
+
+    #[test]
+    fn a_reference_without_an_id_is_refused_before_any_call() {
+        let seg = spec(json!({
+            "name": "combined",
+            "segment_groups": { "groups": [{ "source_segments": [{ "segment": "ghost" }] }] }
+        }));
+        let err = write_segment_request(&seg, &no_ids, None).unwrap_err();
+        assert!(
+            matches!(&err, MappingError::UnknownSegment { key, .. } if key == "ghost"),
+            "{err}"
+        );
+        assert!(err.to_string().contains("source_segments[0]"), "{err}");
+    }
+
+    #[test]
+    fn dimensions_and_groups_together_are_refused() {
+        let seg = spec(json!({
+            "name": "both",
+            "dimensions": { "demographic": { "platform": { "values": ["iOS"] } } },
+            "segment_groups": { "include": "ALL" }
+        }));
+        let err = write_segment_request(&seg, &no_ids, None).unwrap_err();
+        assert!(
+            matches!(err, MappingError::DimensionsAndGroups { .. }),
+            "{err}"
+        );
+    }
+
+    #[test]
+    fn a_segment_of_everyone_sends_empty_dimensions_and_reads_back_as_none() {
+        let seg = spec(json!({ "name": "all" }));
+        let req = write_segment_request(&seg, &no_ids, None).unwrap();
+        assert_eq!(
+            req.dimensions(),
+            Some(&sdk::SegmentDimensions::builder().build())
+        );
+        assert!(req.tags().is_none());
+        let live = segment_from_sdk(&echo(&req), &no_ids);
+        assert_eq!(live, seg);
+    }
+
+    #[test]
+    fn server_defaults_read_like_the_spec_after_normalisation() {
+        // The server fills INCLUSIVE, returns empty sub-objects and an empty
+        // group list; the spec left all of them out.
+        let seg = spec(json!({
+            "name": "vip",
+            "dimensions": { "user_attributes": { "PurchaseHistory": { "values": ["high-value"] } } }
+        }));
+        let resp = SegmentResponse::builder()
+            .id("s1")
+            .name("vip")
+            .dimensions(
+                sdk::SegmentDimensions::builder()
+                    .user_attributes(
+                        "PurchaseHistory",
+                        sdk::AttributeDimension::builder()
+                            .attribute_type(sdk::AttributeType::Inclusive)
+                            .values("high-value")
+                            .build(),
+                    )
+                    .demographic(sdk::SegmentDemographics::builder().build())
+                    .location(sdk::SegmentLocation::builder().build())
+                    .behavior(sdk::SegmentBehaviors::builder().build())
+                    .build(),
+            )
+            .segment_groups(sdk::SegmentGroupList::builder().build())
+            .tags("reconcile:stack", "demo")
+            .build();
+        let live = segment_from_sdk(&resp, &no_ids);
+        assert!(live.tags.is_empty());
+        assert!(live.segment_groups.is_none());
+        assert_eq!(
+            segment_resource("vip", &live).attrs,
+            segment_resource("vip", &seg).attrs
+        );
+    }
+
+    #[test]
+    fn every_enum_value_maps_to_the_api_name_and_back() {
+        for t in [
+            AttributeType::Inclusive,
+            AttributeType::Exclusive,
+            AttributeType::Contains,
+            AttributeType::Before,
+            AttributeType::After,
+            AttributeType::Between,
+            AttributeType::NotBetween,
+            AttributeType::On,
+        ] {
+            let a = AttributeDimension {
+                attribute_type: Some(t),
+                values: vec!["x".to_owned()],
+            };
+            let s = attribute_to_sdk(&a);
+            assert_eq!(s.attribute_type().unwrap().as_str(), wire_name(&t));
+            // The SDK knows every value but NOT_BETWEEN, which it passes through.
+            assert_eq!(
+                sdk::AttributeType::values().contains(&wire_name(&t).as_str()),
+                t != AttributeType::NotBetween
+            );
+            assert_eq!(attribute_from_sdk("t", &s), a);
+        }
+        assert_eq!(wire_name(&AttributeType::NotBetween), "NOT_BETWEEN");
+        for t in [DimensionType::Inclusive, DimensionType::Exclusive] {
+            let d = SetDimension {
+                dimension_type: Some(t),
+                values: vec![],
+            };
+            assert_eq!(set_from_sdk("t", Some(&set_to_sdk(&d))), Some(d));
+        }
+        for op in [
+            MetricComparison::GreaterThan,
+            MetricComparison::LessThan,
+            MetricComparison::GreaterThanOrEqual,
+            MetricComparison::LessThanOrEqual,
+            MetricComparison::Equal,
+        ] {
+            let m = BTreeMap::from([(
+                "m".to_owned(),
+                MetricDimension {
+                    comparison_operator: op,
+                    value: 1.5,
+                },
+            )]);
+            let s = metrics_to_sdk(&m).unwrap();
+            assert_eq!(metrics_from_sdk("t", Some(&s)), m);
+        }
+        for include in [GroupInclude::All, GroupInclude::Any, GroupInclude::None] {
+            assert!(sdk::Include::values().contains(&wire_name(&include).as_str()));
+            assert!(sdk::SourceType::values().contains(&wire_name(&include).as_str()));
+            assert!(sdk::Type::values().contains(&wire_name(&include).as_str()));
+        }
+        for (d, wire) in [
+            ("HR_24", sdk::Duration::Hr24),
+            ("DAY_7", sdk::Duration::Day7),
+            ("DAY_14", sdk::Duration::Day14),
+            ("DAY_30", sdk::Duration::Day30),
+        ] {
+            let seg = spec(json!({ "name": "r", "dimensions": {
+                "behavior": { "recency": { "duration": d, "recency_type": "ACTIVE" } } } }));
+            let req = write_segment_request(&seg, &no_ids, None).unwrap();
+            let r = req
+                .dimensions()
+                .unwrap()
+                .behavior()
+                .unwrap()
+                .recency()
+                .unwrap();
+            assert_eq!(r.duration(), Some(&wire));
+            assert_eq!(segment_from_sdk(&echo(&req), &no_ids), seg);
+        }
+    }
+
+    #[test]
+    fn unknown_live_values_are_dropped_not_guessed() {
+        let metrics = HashMap::from([(
+            "m".to_owned(),
+            sdk::MetricDimension::builder()
+                .comparison_operator("ROUGHLY")
+                .value(1.0)
+                .build(),
+        )]);
+        assert!(metrics_from_sdk("t", Some(&metrics)).is_empty());
+        let a = sdk::AttributeDimension::builder()
+            .attribute_type(sdk::AttributeType::from("SOMEDAY"))
+            .values("x")
+            .build();
+        assert_eq!(attribute_from_sdk("t", &a).attribute_type, None);
+    }
+
+    #[test]
+    fn counts_beyond_the_api_range_are_refused() {
+        let err = to_i32("holdout_percent", u32::MAX).unwrap_err();
+        assert!(err.to_string().contains("holdout_percent"), "{err}");
+        assert_eq!(to_i32("x", 7).unwrap(), 7);
+        assert_eq!(to_u32(-1), 0);
+    }
+
+    #[test]
+    fn only_reconcile_tags_are_hidden_on_read() {
+        let live = HashMap::from([
+            ("reconcile:stack".to_owned(), "demo".to_owned()),
+            ("reconcile:fp:x".to_owned(), "abc".to_owned()),
+            ("team".to_owned(), "growth".to_owned()),
+            ("aws:cloudformation".to_owned(), "x".to_owned()),
+        ]);
+        let tags = user_tags(Some(&live));
+        assert_eq!(
+            tags.keys().collect::<Vec<_>>(),
+            ["aws:cloudformation", "team"]
+        );
+        let mine = Tags::from([("team".to_owned(), "growth".to_owned())]);
+        let sent = create_tags(
+            &mine,
+            Some(HashMap::from([(
+                "reconcile:key".to_owned(),
+                "k".to_owned(),
+            )])),
+        )
+        .unwrap();
+        assert_eq!(sent.len(), 2);
+        assert!(create_tags(&Tags::new(), None).is_none());
     }
 }

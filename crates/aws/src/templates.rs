@@ -194,9 +194,9 @@ pub fn template_from_sdk(
     })
 }
 
-/// The API request for a template's content. `tags` (the `reconcile:`
-/// tags, or any extra) are merged over the template's own; they are only
-/// sent on create.
+/// The API request for a template's content. `tags`: `None` sends no
+/// tags (update); `Some(extra)` sends the template's own tags with `extra`
+/// (the `reconcile:` tags) merged over them (create).
 pub fn push_template_request(
     t: &Template,
     tags: Option<HashMap<String, String>>,
@@ -269,7 +269,7 @@ pub async fn get_push_template(
 }
 
 /// Creates the template `t.name` (version 1, active); `tags` are merged
-/// over the template's own. Returns the template's ARN when AWS gives it.
+/// over the template's own (`None` = no extra). Returns the template's ARN when AWS gives it.
 pub async fn create_push_template(
     client: &Client,
     t: &Template,
@@ -278,7 +278,10 @@ pub async fn create_push_template(
     let out = client
         .create_push_template()
         .template_name(&t.name)
-        .push_notification_template_request(push_template_request(t, tags))
+        .push_notification_template_request(push_template_request(
+            t,
+            Some(tags.unwrap_or_default()),
+        ))
         .send()
         .await
         .map_err(|e| classify(&format!("CreatePushTemplate `{}`", t.name), e))?;
@@ -296,7 +299,7 @@ pub async fn update_push_template(client: &Client, t: &Template) -> Result<(), C
         .update_push_template()
         .template_name(&t.name)
         .create_new_version(true)
-        .push_notification_template_request(content(t).build())
+        .push_notification_template_request(push_template_request(t, None))
         .send()
         .await
         .map_err(|e| classify(&format!("UpdatePushTemplate `{}`", t.name), e))?;
@@ -344,5 +347,189 @@ pub async fn delete_push_template(client: &Client, name: &str) -> Result<bool, C
             let c = classify(&format!("DeletePushTemplate `{name}`"), e);
             if c.is_not_found() { Ok(false) } else { Err(c) }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use reconcile_model::template_resource;
+    use serde_json::json;
+
+    fn spec(v: serde_json::Value) -> Template {
+        serde_json::from_value(v).unwrap()
+    }
+
+    /// What `GetPushTemplate` returns after a create with `req`.
+    fn echo(name: &str, req: &PushNotificationTemplateRequest) -> PushNotificationTemplateResponse {
+        PushNotificationTemplateResponse::builder()
+            .template_name(name)
+            .template_type(sdk::TemplateType::Push)
+            .arn(format!(
+                "arn:aws:mobiletargeting:us-east-1:123456789012:templates/{name}/PUSH"
+            ))
+            .creation_date("2030-01-01T00:00:00.000Z")
+            .last_modified_date("2030-01-01T00:00:00.000Z")
+            .version("1")
+            .set_adm(req.adm().cloned())
+            .set_apns(req.apns().cloned())
+            .set_baidu(req.baidu().cloned())
+            .set_default(req.default_value().cloned())
+            .set_default_substitutions(req.default_substitutions().map(ToOwned::to_owned))
+            .set_gcm(req.gcm().cloned())
+            .set_recommender_id(req.recommender_id().map(ToOwned::to_owned))
+            .set_template_description(req.template_description().map(ToOwned::to_owned))
+            .set_tags(req.tags().cloned())
+            .build()
+    }
+
+    fn android(tag: &str) -> serde_json::Value {
+        json!({
+            "action": "URL",
+            "body": format!("{tag} body"),
+            "image_icon_url": format!("https://x/{tag}/icon.png"),
+            "image_url": format!("https://x/{tag}/image.png"),
+            "raw_content": format!("{{\"{tag}\":1}}"),
+            "small_image_icon_url": format!("https://x/{tag}/small.png"),
+            "sound": format!("{tag}.caf"),
+            "title": format!("{tag} title"),
+            "url": format!("https://x/{tag}")
+        })
+    }
+
+    fn full() -> Template {
+        spec(json!({
+            "name": "flash-sale-template",
+            "description": "Flash sale",
+            "tags": { "team": "growth" },
+            "default_substitutions": { "User.FirstName": "friend", "Discount": "50%" },
+            "recommender_id": "rec-1",
+            "apns": {
+                "action": "DEEP_LINK",
+                "body": "apns body",
+                "media_url": "https://x/apns/media.mp4",
+                "raw_content": "{\"aps\":{}}",
+                "sound": "default",
+                "title": "apns title",
+                "url": "app://sale"
+            },
+            "gcm": android("gcm"),
+            "adm": android("adm"),
+            "baidu": android("baidu"),
+            "default": {
+                "action": "OPEN_APP",
+                "body": "default body",
+                "sound": "default",
+                "title": "default title",
+                "url": "https://x/default"
+            }
+        }))
+    }
+
+    #[test]
+    fn every_field_lands_in_its_api_field() {
+        let req = push_template_request(&full(), None);
+        let apns = req.apns().unwrap();
+        assert_eq!(apns.action(), Some(&sdk::Action::DeepLink));
+        assert_eq!(apns.media_url(), Some("https://x/apns/media.mp4"));
+        assert_eq!(apns.raw_content(), Some("{\"aps\":{}}"));
+        assert_eq!(apns.url(), Some("app://sale"));
+        for (name, t) in [
+            ("gcm", req.gcm()),
+            ("adm", req.adm()),
+            ("baidu", req.baidu()),
+        ] {
+            let t = t.unwrap();
+            assert_eq!(t.action(), Some(&sdk::Action::Url));
+            assert_eq!(t.body(), Some(format!("{name} body").as_str()));
+            assert_eq!(
+                t.image_icon_url(),
+                Some(format!("https://x/{name}/icon.png").as_str())
+            );
+            assert_eq!(
+                t.image_url(),
+                Some(format!("https://x/{name}/image.png").as_str())
+            );
+            assert_eq!(
+                t.small_image_icon_url(),
+                Some(format!("https://x/{name}/small.png").as_str())
+            );
+            assert_eq!(t.sound(), Some(format!("{name}.caf").as_str()));
+            assert_eq!(t.title(), Some(format!("{name} title").as_str()));
+        }
+        let d = req.default_value().unwrap();
+        assert_eq!(d.action(), Some(&sdk::Action::OpenApp));
+        assert_eq!(d.title(), Some("default title"));
+        assert_eq!(req.template_description(), Some("Flash sale"));
+        assert_eq!(req.recommender_id(), Some("rec-1"));
+        let subs: serde_json::Value =
+            serde_json::from_str(req.default_substitutions().unwrap()).unwrap();
+        assert_eq!(
+            subs,
+            json!({ "User.FirstName": "friend", "Discount": "50%" })
+        );
+    }
+
+    #[test]
+    fn a_full_template_round_trips_through_the_server_echo() {
+        let t = full();
+        let extra = HashMap::from([("reconcile:stack".to_owned(), "demo".to_owned())]);
+        let req = push_template_request(&t, Some(extra));
+        assert_eq!(req.tags().unwrap().len(), 2);
+        let live = template_from_sdk(&echo(&t.name, &req)).unwrap();
+        assert_eq!(live, t);
+        assert_eq!(
+            template_resource("flash", &live).attrs,
+            template_resource("flash", &t).attrs
+        );
+    }
+
+    #[test]
+    fn an_update_carries_no_tags() {
+        let req = push_template_request(&full(), None);
+        assert!(req.tags().is_none());
+        assert!(req.apns().is_some());
+    }
+
+    #[test]
+    fn a_minimal_template_round_trips() {
+        let t = spec(json!({ "name": "t1", "default": { "body": "hi" } }));
+        let req = push_template_request(&t, None);
+        assert!(req.default_substitutions().is_none());
+        assert!(req.template_description().is_none());
+        assert_eq!(template_from_sdk(&echo("t1", &req)).unwrap(), t);
+    }
+
+    #[test]
+    fn descriptions_are_trimmed_like_the_model() {
+        let t = spec(json!({ "name": "t1", "description": "  " }));
+        let req = push_template_request(&t, None);
+        assert!(req.template_description().is_none());
+        let resp = PushNotificationTemplateResponse::builder()
+            .template_name("t1")
+            .template_description("  Sale ")
+            .build();
+        assert_eq!(
+            template_from_sdk(&resp).unwrap().description.as_deref(),
+            Some("Sale")
+        );
+    }
+
+    #[test]
+    fn default_substitutions_read_from_a_json_string() {
+        let read = |s: &str| substitutions_from_json("t", Some(s));
+        assert_eq!(
+            read(r#"{"a":"1","b":2,"c":true}"#).unwrap(),
+            BTreeMap::from([
+                ("a".to_owned(), "1".to_owned()),
+                ("b".to_owned(), "2".to_owned()),
+                ("c".to_owned(), "true".to_owned())
+            ])
+        );
+        assert!(read("").unwrap().is_empty());
+        assert!(read("{}").unwrap().is_empty());
+        let err = read("[1]").unwrap_err();
+        assert!(err.to_string().contains("not a JSON object"), "{err}");
+        assert!(read("{nope").is_err());
     }
 }
