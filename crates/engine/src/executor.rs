@@ -286,7 +286,11 @@ pub async fn execute<P: Provider>(
 ) -> Result<ApplyReport, ExecError> {
     let started = Instant::now();
     let state = journal.state();
-    if state.header.stack != plan.stack || !state.steps.is_empty() || state.outcome.is_some() {
+    if state.header.stack != plan.stack
+        || !state.steps.is_empty()
+        || !state.rollbacks.is_empty()
+        || state.outcome.is_some()
+    {
         return Err(ExecError::JournalMismatch {
             journal: journal.apply_id().to_owned(),
             what: format!(
@@ -919,6 +923,9 @@ async fn auto_rollback<P: Provider>(
                 )
             });
             if uncertain {
+                ctx.limiter
+                    .acquire(ctx.provider.rate_class(address, Action::NoOp))
+                    .await;
                 ctx.requests.fetch_add(1, Ordering::Relaxed);
                 match ctx.provider.find(&ctx.stack, address).await {
                     Ok(Some(r)) => live.resources.push(r),
@@ -934,11 +941,26 @@ async fn auto_rollback<P: Provider>(
                 .iter()
                 .filter(|s| position.contains_key(&s.step_id))
                 .max_by_key(|s| position[&s.step_id]);
-            if let Some(StepStatus::Succeeded {
-                live_after: Some(r),
-            }) = last.map(|s| &s.status)
-            {
-                live.resources.push(r.clone());
+            match last.map(|s| (&s.status, s.action, &s.after)) {
+                Some((
+                    StepStatus::Succeeded {
+                        live_after: Some(r),
+                    },
+                    _,
+                    _,
+                )) => {
+                    live.resources.push(r.clone());
+                }
+                // A provider that did not say what it left: the desired
+                // resource is the best knowledge, so that it is not leaked.
+                Some((
+                    StepStatus::Succeeded { live_after: None },
+                    Action::Create | Action::Update,
+                    Some(desired),
+                )) => {
+                    live.resources.push(desired.clone());
+                }
+                _ => {}
             }
         }
     }

@@ -428,3 +428,261 @@ fn order_changes(changes: Vec<(usize, Change)>, edges: &[Edge]) -> Vec<Change> {
     out.extend(by_address.into_values());
     out
 }
+
+#[cfg(test)]
+mod tests {
+    use reconcile_model::SecretRef;
+    use serde_json::json;
+    use time::OffsetDateTime;
+
+    use super::*;
+    use crate::journal::{ApplyHeader, Record};
+
+    fn res(address: &str, attrs: Value) -> Resource {
+        Resource {
+            address: address.parse().unwrap(),
+            attrs,
+            write_only: BTreeMap::new(),
+            sensitive: BTreeSet::new(),
+            depends_on: BTreeSet::new(),
+        }
+    }
+
+    fn addr(s: &str) -> Address {
+        s.parse().unwrap()
+    }
+
+    fn journal(edges: &[(&str, &str)], records: Vec<Record>) -> JournalState {
+        let mut state = JournalState::start(&Record::ApplyStarted(ApplyHeader {
+            apply_id: "A1".into(),
+            stack: "demo".into(),
+            plan_live_fingerprint: String::new(),
+            pid: 1,
+            host: "h".into(),
+            started_at: OffsetDateTime::UNIX_EPOCH,
+            spec_path: String::new(),
+            spec_dir: String::new(),
+            planned_steps: records.len() / 2,
+            edges: edges
+                .iter()
+                .map(|(b, a)| Edge {
+                    before: addr(b),
+                    after: addr(a),
+                })
+                .collect(),
+        }))
+        .unwrap();
+        for r in &records {
+            state.apply(r).unwrap();
+        }
+        state
+    }
+
+    /// A started step that succeeded, leaving `after` live.
+    fn done(
+        id: StepId,
+        action: Action,
+        before: Option<Resource>,
+        after: Option<Resource>,
+    ) -> Vec<Record> {
+        let address = before.as_ref().or(after.as_ref()).unwrap().address.clone();
+        let live_after = after.clone().map(|mut r| {
+            r.write_only.clear();
+            r
+        });
+        vec![
+            Record::StepStarted {
+                step_id: id,
+                address,
+                action,
+                replace: false,
+                adopt: false,
+                before,
+                after,
+            },
+            Record::StepSucceeded {
+                step_id: id,
+                live_after,
+            },
+        ]
+    }
+
+    fn live(resources: Vec<Resource>) -> LiveState {
+        LiveState {
+            resources,
+            ..LiveState::default()
+        }
+    }
+
+    #[test]
+    fn a_rotated_credential_is_named_with_the_fields_to_supply() {
+        let before = res(
+            "channel.apns",
+            json!({ "enabled": true, FINGERPRINT_ATTR: "old" }),
+        );
+        let mut desired = res(
+            "channel.apns",
+            json!({ "enabled": true, FINGERPRINT_ATTR: "new" }),
+        );
+        desired.write_only.insert(
+            "token_key".into(),
+            WriteOnly::Secret(SecretRef::Env("APNS_KEY".into())),
+        );
+        let state = journal(&[], done(0, Action::Update, Some(before), Some(desired)));
+        let now = res(
+            "channel.apns",
+            json!({ "enabled": true, FINGERPRINT_ATTR: "new" }),
+        );
+        let rp = reverse_plan(&state, &live(vec![now]));
+        assert_eq!(rp.plan.changes.len(), 1);
+        assert_eq!(rp.plan.changes[0].action, Action::Update);
+        assert_eq!(
+            rp.plan.changes[0].changed_paths,
+            vec![format!("/{FINGERPRINT_ATTR}")]
+        );
+        assert_eq!(rp.inexact.len(), 1);
+        assert!(
+            rp.inexact[0].1.contains("`token_key`"),
+            "{}",
+            rp.inexact[0].1
+        );
+        assert!(rp.drifted.is_empty());
+        // An update that left the credentials alone is exact.
+        let before = res("segment.s", json!({ "v": 1 }));
+        let after = res("segment.s", json!({ "v": 2 }));
+        let state = journal(
+            &[],
+            done(0, Action::Update, Some(before), Some(after.clone())),
+        );
+        assert!(reverse_plan(&state, &live(vec![after])).inexact.is_empty());
+    }
+
+    #[test]
+    fn the_undo_order_is_the_forward_order_reversed_even_through_untouched_resources() {
+        // Forward: role -> stream (no-op, not journaled) -> event_stream,
+        // and app -> segment -> campaign.
+        let mut records = Vec::new();
+        for (i, a) in [
+            "iam_role.r",
+            "app",
+            "segment.s",
+            "campaign.c",
+            "event_stream",
+        ]
+        .iter()
+        .enumerate()
+        {
+            records.extend(done(
+                i as StepId,
+                Action::Create,
+                None,
+                Some(res(a, json!({ "n": i }))),
+            ));
+        }
+        let state = journal(
+            &[
+                ("iam_role.r", "kinesis_stream.k"),
+                ("kinesis_stream.k", "event_stream"),
+                ("app", "segment.s"),
+                ("segment.s", "campaign.c"),
+            ],
+            records,
+        );
+        let now: Vec<Resource> = state.succeeded().filter_map(|s| s.after.clone()).collect();
+        let rp = reverse_plan(&state, &live(now));
+        assert!(rp.plan.changes.iter().all(|c| c.action == Action::Delete));
+        let edges: BTreeSet<(String, String)> = rp
+            .plan
+            .edges
+            .iter()
+            .map(|e| (e.before.to_string(), e.after.to_string()))
+            .collect();
+        let expect: BTreeSet<(String, String)> = [
+            ("event_stream", "iam_role.r"),
+            ("segment.s", "app"),
+            ("campaign.c", "segment.s"),
+        ]
+        .iter()
+        .map(|(a, b)| ((*a).to_owned(), (*b).to_owned()))
+        .collect();
+        assert_eq!(edges, expect);
+        let order: Vec<String> = rp
+            .plan
+            .changes
+            .iter()
+            .map(|c| c.address.to_string())
+            .collect();
+        let pos = |a: &str| order.iter().position(|x| x == a).unwrap();
+        assert!(pos("campaign.c") < pos("segment.s") && pos("segment.s") < pos("app"));
+        assert!(pos("event_stream") < pos("iam_role.r"));
+        // Latest completed first among free ones.
+        assert_eq!(order[0], "event_stream");
+    }
+
+    #[test]
+    fn an_in_flight_step_is_undone_only_if_it_took_effect() {
+        let mut records = done(
+            0,
+            Action::Create,
+            None,
+            Some(res("segment.a", json!({ "v": 1 }))),
+        );
+        records.push(Record::StepStarted {
+            step_id: 1,
+            address: addr("segment.b"),
+            action: Action::Create,
+            replace: false,
+            adopt: false,
+            before: None,
+            after: Some(res("segment.b", json!({ "v": 1 }))),
+        });
+        let state = journal(&[], records);
+        let a = res("segment.a", json!({ "v": 1 }));
+        // The crashed create never reached the service.
+        let rp = reverse_plan(&state, &live(vec![a.clone()]));
+        let addrs: Vec<String> = rp
+            .plan
+            .changes
+            .iter()
+            .map(|c| c.address.to_string())
+            .collect();
+        assert_eq!(addrs, vec!["segment.a"]);
+        // It did: it is deleted too, undoing step 1.
+        let rp = reverse_plan(&state, &live(vec![a, res("segment.b", json!({ "v": 1 }))]));
+        assert_eq!(rp.plan.changes.len(), 2);
+        assert!(rp.undoes.contains(&UndoLink {
+            address: addr("segment.b"),
+            action: Action::Delete,
+            step_id: 1
+        }));
+        assert!(rp.drifted.is_empty(), "an unknown outcome is not drift");
+    }
+
+    #[test]
+    fn a_resource_gone_or_changed_since_the_apply_is_drift() {
+        let mut records = done(
+            0,
+            Action::Create,
+            None,
+            Some(res("segment.a", json!({ "v": 1 }))),
+        );
+        records.extend(done(
+            1,
+            Action::Delete,
+            Some(res("segment.b", json!({ "v": 1 }))),
+            None,
+        ));
+        let state = journal(&[], records);
+        // segment.a was deleted by hand; segment.b re-created by hand.
+        let rp = reverse_plan(&state, &live(vec![res("segment.b", json!({ "v": 7 }))]));
+        assert_eq!(rp.drifted, vec![addr("segment.a"), addr("segment.b")]);
+        // Nothing left to delete at segment.a; segment.b is changed back.
+        let actions: Vec<(String, Action)> = rp
+            .plan
+            .changes
+            .iter()
+            .map(|c| (c.address.to_string(), c.action))
+            .collect();
+        assert_eq!(actions, vec![("segment.b".to_owned(), Action::Update)]);
+    }
+}

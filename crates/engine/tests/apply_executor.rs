@@ -776,3 +776,46 @@ async fn a_plan_with_a_cycle_is_refused_before_anything_is_sent() {
     assert!(account.calls().is_empty());
     assert!(Journal::replay(&path).unwrap().steps.is_empty());
 }
+
+#[tokio::test(start_paused = true)]
+async fn a_step_whose_outcome_stayed_unknown_is_looked_up_and_undone() {
+    let account = Arc::new(MemAccount::new([res("segment.a", attrs("a", 1))]));
+    let initial = account.snapshot();
+    // Every try of the update takes effect and loses its response.
+    account.fail(
+        &addr("segment.a"),
+        Action::Update,
+        Fault::LostAfterCommit,
+        3,
+    );
+    let p = plan(
+        vec![change(
+            Action::Update,
+            Some(res("segment.a", attrs("a", 1))),
+            Some(res("segment.a", attrs("a", 2))),
+        )],
+        &[],
+    );
+    let o = ExecOptions {
+        max_attempts: 3,
+        ..opts(OnFailure::Rollback)
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let (report, path, _) = run(&account, dir.path(), &p, &o).await;
+    let report = report.unwrap();
+    assert_eq!(report.failed.len(), 1);
+    assert_eq!(report.outcome, ApplyOutcome::RolledBack);
+    assert_eq!(report.rolled_back, vec![addr("segment.a")]);
+    assert_eq!(account.snapshot(), initial);
+    assert_eq!(account.calls_to(&addr("segment.a"), None), 1, "looked up");
+    let state = Journal::replay(&path).unwrap();
+    let step = state.steps.values().next().unwrap();
+    assert!(matches!(
+        step.status,
+        StepStatus::Failed {
+            outcome_unknown: true,
+            ..
+        }
+    ));
+    assert!(matches!(step.undo, UndoStatus::Undone { .. }));
+}
