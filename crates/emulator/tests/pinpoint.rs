@@ -1551,27 +1551,184 @@ async fn send_messages_reports_per_endpoint_and_address() {
     assert_eq!(status, 400, "no Addresses and no Endpoints");
 }
 
+/// Reads every record of a one-shard stream as JSON.
+async fn stream_events(k: &aws_sdk_kinesis::Client, stream: &str) -> Vec<serde_json::Value> {
+    let shards = k.list_shards().stream_name(stream).send().await.unwrap();
+    let shard = shards.shards()[0].shard_id().to_owned();
+    let it = k
+        .get_shard_iterator()
+        .stream_name(stream)
+        .shard_id(shard)
+        .shard_iterator_type(aws_sdk_kinesis::types::ShardIteratorType::TrimHorizon)
+        .send()
+        .await
+        .unwrap();
+    let records = k
+        .get_records()
+        .shard_iterator(it.shard_iterator().unwrap())
+        .send()
+        .await
+        .unwrap();
+    records
+        .records()
+        .iter()
+        .map(|r| serde_json::from_slice(r.data().as_ref()).unwrap())
+        .collect()
+}
+
 #[tokio::test]
-async fn event_stream_put_get_delete() {
-    let (_em, c) = setup().await;
+async fn event_stream_needs_the_role_and_the_stream_and_receives_events() {
+    let (em, c) = setup().await;
+    let url = em.clone().spawn().await.unwrap();
+    let creds = Credentials::new("AKIDEXAMPLE", "secret", None, None, "test");
+    let iam = aws_sdk_iam::Client::from_conf(
+        aws_sdk_iam::Config::builder()
+            .behavior_version(aws_sdk_iam::config::BehaviorVersion::latest())
+            .region(aws_sdk_iam::config::Region::new("us-east-1"))
+            .endpoint_url(&url)
+            .credentials_provider(creds.clone())
+            .build(),
+    );
+    let kinesis = aws_sdk_kinesis::Client::from_conf(
+        aws_sdk_kinesis::Config::builder()
+            .behavior_version(aws_sdk_kinesis::config::BehaviorVersion::latest())
+            .region(aws_sdk_kinesis::config::Region::new("us-east-1"))
+            .endpoint_url(&url)
+            .credentials_provider(creds)
+            .build(),
+    );
     let app = create_app(&c, "events").await;
-    let (status, _, _) = failure(c.get_event_stream().application_id(&app).send().await);
-    assert_eq!(status, 404);
-    let (status, _, _) = failure(
+    let role_arn = "arn:aws:iam::123456789012:role/PinpointServiceRole-abc123";
+    let stream_arn = "arn:aws:kinesis:us-east-1:123456789012:stream/pinpoint-events-abc123";
+    let put = |stream: &str, role: &str| {
         c.put_event_stream()
             .application_id(&app)
             .write_event_stream(
                 WriteEventStream::builder()
-                    .destination_stream_arn(
-                        "arn:aws:firehose:us-east-1:123456789012:deliverystream/x",
-                    )
-                    .role_arn("arn:aws:iam::123456789012:role/r")
+                    .destination_stream_arn(stream)
+                    .role_arn(role)
                     .build(),
             )
-            .send()
-            .await,
+    };
+
+    let (status, _, _) = failure(c.get_event_stream().application_id(&app).send().await);
+    assert_eq!(status, 404, "no event stream yet");
+    let (status, code, message) = failure(put(stream_arn, role_arn).send().await);
+    assert_eq!((status, code.as_str()), (400, "BadRequestException"));
+    assert!(
+        message.contains("make sure the IAM Role is configured correctly"),
+        "{message}"
+    );
+
+    iam.create_role()
+        .role_name("PinpointServiceRole-abc123")
+        .assume_role_policy_document(
+            r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"Service":"pinpoint.amazonaws.com"},"Action":"sts:AssumeRole"}]}"#,
+        )
+        .send()
+        .await
+        .unwrap();
+    let (status, _, message) = failure(put(stream_arn, role_arn).send().await);
+    assert_eq!(status, 400, "the stream does not exist yet: {message}");
+    let (status, _, _) = failure(
+        put(
+            "arn:aws:firehose:us-east-1:123456789012:deliverystream/x",
+            role_arn,
+        )
+        .send()
+        .await,
     );
     assert_eq!(status, 400, "Firehose is not emulated");
+
+    kinesis
+        .create_stream()
+        .stream_name("pinpoint-events-abc123")
+        .shard_count(1)
+        .send()
+        .await
+        .unwrap();
+    em.with_state(|s| s.clock_offset_ms += 60_000);
+    let out = put(stream_arn, role_arn).send().await.unwrap();
+    let es = out.event_stream().unwrap();
+    assert_eq!(es.application_id(), Some(app.as_str()));
+    assert_eq!(es.destination_stream_arn(), Some(stream_arn));
+    assert_eq!(es.role_arn(), Some(role_arn));
+    assert!(is_pinpoint_date(es.last_modified_date().unwrap()));
+    let got = c
+        .get_event_stream()
+        .application_id(&app)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(got.event_stream().unwrap().role_arn(), Some(role_arn));
+
+    // A direct send and a campaign run both land in the stream.
+    apns_channel(&c, &app).await;
+    put_endpoint(
+        &c,
+        &app,
+        "ios-user-001",
+        endpoint(ChannelType::Apns, "tok-ios", "iOS", "high-value"),
+    )
+    .await;
+    c.send_messages()
+        .application_id(&app)
+        .message_request(
+            MessageRequest::builder()
+                .message_configuration(
+                    DirectMessageConfiguration::builder()
+                        .apns_message(ApnsMessage::builder().body("Test").build())
+                        .build(),
+                )
+                .endpoints("ios-user-001", EndpointSendConfiguration::builder().build())
+                .build(),
+        )
+        .send()
+        .await
+        .unwrap();
+    let seg = create_segment(&c, &app).await;
+    let camp = c
+        .create_campaign()
+        .application_id(&app)
+        .write_campaign_request(campaign_request(&seg, "IMMEDIATE", None))
+        .send()
+        .await
+        .unwrap();
+    let camp_id = camp.campaign_response().unwrap().id().unwrap().to_owned();
+    em.with_state(|s| s.clock_offset_ms += 5_000);
+    c.get_campaign()
+        .application_id(&app)
+        .campaign_id(&camp_id)
+        .send()
+        .await
+        .unwrap();
+
+    let events = stream_events(&kinesis, "pinpoint-events-abc123").await;
+    let types: Vec<&str> = events
+        .iter()
+        .map(|e| e["event_type"].as_str().unwrap())
+        .collect();
+    assert_eq!(types, ["_direct.send", "_campaign.send"]);
+    for e in &events {
+        assert_eq!(e["application"]["app_id"], app.as_str());
+        assert_eq!(e["attributes"]["delivery_type"], "APNS");
+        assert!(e["arrival_timestamp"].is_i64());
+    }
+    assert_eq!(events[1]["attributes"]["campaign_id"], camp_id.as_str());
+    assert_eq!(events[1]["attributes"]["campaign_send_status"], "SUCCESS");
+
+    let deleted = c
+        .delete_event_stream()
+        .application_id(&app)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        deleted.event_stream().unwrap().destination_stream_arn(),
+        Some(stream_arn)
+    );
+    let (status, code, _) = failure(c.get_event_stream().application_id(&app).send().await);
+    assert_eq!((status, code.as_str()), (404, "NotFoundException"));
 }
 
 #[tokio::test]

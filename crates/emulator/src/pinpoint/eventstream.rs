@@ -35,33 +35,13 @@ fn role_name<'a>(ctx: &Ctx, arn: &'a str) -> Option<&'a str> {
 }
 
 /// Whether the emulated IAM has the role (names are case-insensitive).
-// IAM CALL SITE: pending the IAM module's state, every role ARN of this
-// account is accepted.
 fn role_exists(state: &State, name: &str) -> bool {
-    let _ = (&state.iam, name);
-    true
+    state.iam.roles.contains_key(&name.to_lowercase())
 }
 
 /// Whether the emulated Kinesis has the stream.
-// KINESIS CALL SITE: pending `crate::kinesis::stream_exists`, every
-// well-formed stream ARN is accepted.
 fn stream_exists(state: &State, arn: &str) -> bool {
-    let _ = (&state.kinesis, arn);
-    true
-}
-
-/// Appends a record to an emulated Kinesis stream; false when it is gone.
-// KINESIS CALL SITE: pending `crate::kinesis::append_record_at`, events
-// are dropped.
-fn append_record_at(
-    state: &mut State,
-    stream_arn: &str,
-    data: Vec<u8>,
-    partition_key: &str,
-    now_ms: i64,
-) -> bool {
-    let _ = (&mut state.kinesis, stream_arn, data, partition_key, now_ms);
-    false
+    crate::kinesis::stream_exists(&state.kinesis, arn)
 }
 
 pub fn put(ctx: &Ctx, state: &mut State, req: &Request, p: &Params) -> Result<Reply> {
@@ -137,7 +117,13 @@ pub fn publish(ctx: &Ctx, state: &mut State, app_id: &str, events: Vec<(String, 
     for (partition_key, event) in events {
         let data = event.to_string().into_bytes();
         // A stream deleted since the event stream was set drops the event.
-        let _ = append_record_at(state, &arn, data, &partition_key, now_ms);
+        let _ = crate::kinesis::append_record_at(
+            &mut state.kinesis,
+            &arn,
+            data,
+            &partition_key,
+            now_ms,
+        );
     }
 }
 

@@ -20,7 +20,7 @@
 //! |---|---|
 //! | Unknown path under `/v1/` | 404 `NotFoundException` |
 //! | Known path, wrong method | 405 `MethodNotAllowedException` |
-//! | Real Pinpoint operations not served (journeys, jobs, email/SMS/voice templates, ...) | left to dispatch's unknown-operation reply |
+//! | Real Pinpoint operations not served (journeys, jobs, email/SMS/voice templates, ...) | dispatch's unknown-operation reply (404 `NotFoundException`) |
 //! | Malformed JSON or a member of the wrong type or enum value | 400 `BadRequestException`, state untouched |
 //! | Default / maximum `page-size`; token format | 20 / 1000 (clamped); opaque decimal offset, a bad token is 400 |
 //! | Duplicate app names | accepted (ids are the identity) |
