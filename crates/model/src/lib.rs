@@ -9,12 +9,17 @@
 //! credentials out of everything that prints or persists.
 
 pub mod address;
+pub mod diagnostic;
+pub mod load;
 pub mod resource;
 pub mod resources;
+pub mod schema;
 pub mod secret;
 pub mod spec;
 
 pub use address::{Address, Kind};
+pub use diagnostic::{Diagnostic, Diagnostics};
+pub use load::{LoadedSpec, load, load_str, load_str_at};
 pub use resource::{Resource, WriteOnly};
 pub use resources::{
     ResolveError, adm_channel_resource, alarm_resource, apns_channel_resource, app_resource,
@@ -23,5 +28,6 @@ pub use resources::{
     put_to_stream_policy, put_to_stream_policy_name, segment_resource, set_write_only_fingerprint,
     template_resource, trust_policy,
 };
+pub use schema::json_schema;
 pub use secret::{SecretRef, SecretValue};
 pub use spec::Spec;

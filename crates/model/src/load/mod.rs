@@ -1,0 +1,438 @@
+//! Loading a spec file: YAML with locations, validation, diagnostics.
+//!
+//! [`load`] reads a file, [`load_str`] a string. Both run three passes and
+//! report every problem they find, each as a [`Diagnostic`] with file, line,
+//! column, path, message, what was expected and a hint:
+//!
+//! 1. [`yaml`]: YAML text to a located tree, refusing hostile input (files
+//!    over 4 MiB, non-UTF-8, nesting deeper than 64, alias bombs, duplicate
+//!    keys, several documents).
+//! 2. [`structure`]: the tree against the spec's JSON Schema (unknown keys
+//!    with the nearest valid one, wrong types, missing keys, enum values,
+//!    ranges).
+//! 3. [`rules`]: Pinpoint's rules and cross-references on the typed values
+//!    of every entry that passed (2).
+
+pub mod rules;
+pub mod structure;
+pub mod yaml;
+
+use std::io::Read;
+use std::path::{Path, PathBuf};
+
+use serde::de::DeserializeOwned;
+use serde_json::Value as Json;
+use time::OffsetDateTime;
+
+use self::rules::{Keys, Rules};
+use self::structure::{Issue, Seg, path_string};
+use self::yaml::{MAX_SPEC_BYTES, Node, Pos, Value};
+use crate::address::Kind;
+use crate::diagnostic::{Diagnostic, Diagnostics};
+use crate::resource::Resource;
+use crate::resources::ResolveError;
+use crate::spec::{ChannelKey, Spec};
+
+/// A spec that passed validation, with where it came from.
+#[derive(Debug, Clone)]
+pub struct LoadedSpec {
+    pub spec: Spec,
+    /// The file as the user named it (for `load_str`, the given name).
+    pub path: PathBuf,
+    /// The directory `${file:...}` secrets are relative to.
+    pub dir: PathBuf,
+    tree: Node,
+}
+
+impl LoadedSpec {
+    /// [`Spec::resources`], with a secret that does not resolve reported as
+    /// a diagnostic at the field that refers to it.
+    pub fn resources(&self) -> Result<Vec<Resource>, Diagnostics> {
+        self.spec.resources(&self.dir).map_err(|e| {
+            let ResolveError::Secret { address, field, .. } = &e;
+            let mut path: Vec<Seg> = match address.kind {
+                Kind::AppSettings => vec![key("app"), key("settings")],
+                Kind::Channel => vec![key("channels"), key(&address.key)],
+                _ => crate::resources::spec_path(address)
+                    .split('.')
+                    .map(key)
+                    .collect(),
+            };
+            path.push(key(field));
+            let issue = Issue::new(&path, e.to_string())
+                .hint("set the environment variable or create the file; secrets are read only when resources are built (plan, apply)");
+            Diagnostics(vec![self.diagnostic(issue)])
+        })
+    }
+
+    fn diagnostic(&self, issue: Issue) -> Diagnostic {
+        to_diagnostic(&self.path.display().to_string(), &self.tree, issue)
+    }
+}
+
+fn key(s: &str) -> Seg {
+    Seg::Key(s.to_owned())
+}
+
+/// Reads and validates the spec at `path`.
+pub fn load(path: &Path) -> Result<LoadedSpec, Diagnostics> {
+    let name = path.display().to_string();
+    let whole_file = |message: String, hint: Option<&str>| {
+        Diagnostics(vec![Diagnostic {
+            file: name.clone(),
+            line: 0,
+            column: 0,
+            path: String::new(),
+            message,
+            expected: None,
+            hint: hint.map(str::to_owned),
+        }])
+    };
+    let limit_message = |size: u64| {
+        format!(
+            "the file is {:.1} MiB; a spec may be at most {} MiB, so it was not parsed",
+            size as f64 / (1024.0 * 1024.0),
+            MAX_SPEC_BYTES / (1024 * 1024)
+        )
+    };
+    let file = std::fs::File::open(path)
+        .map_err(|e| whole_file(format!("cannot read the file: {e}"), None))?;
+    if let Ok(meta) = file.metadata() {
+        if meta.is_dir() {
+            return Err(whole_file(
+                "is a directory, not a spec file".to_owned(),
+                None,
+            ));
+        }
+        if meta.len() > MAX_SPEC_BYTES as u64 {
+            return Err(whole_file(
+                limit_message(meta.len()),
+                Some("split the stack, or check that this is the right file"),
+            ));
+        }
+    }
+    let mut bytes = Vec::new();
+    file.take(MAX_SPEC_BYTES as u64 + 1)
+        .read_to_end(&mut bytes)
+        .map_err(|e| whole_file(format!("cannot read the file: {e}"), None))?;
+    if bytes.len() > MAX_SPEC_BYTES {
+        return Err(whole_file(limit_message(bytes.len() as u64), None));
+    }
+    let text = match String::from_utf8(bytes) {
+        Ok(t) => t,
+        Err(e) => {
+            let valid = &e.as_bytes()[..e.utf8_error().valid_up_to()];
+            let valid = std::str::from_utf8(valid).unwrap_or_default();
+            let line = valid.matches('\n').count() as u64 + 1;
+            let column = valid.rsplit('\n').next().map_or(0, |l| l.chars().count()) as u64 + 1;
+            return Err(Diagnostics(vec![Diagnostic {
+                file: name,
+                line,
+                column,
+                path: String::new(),
+                message: "the file is not UTF-8 text".to_owned(),
+                expected: Some("a UTF-8 encoded YAML file".to_owned()),
+                hint: Some("re-save the file as UTF-8".to_owned()),
+            }]));
+        }
+    };
+    let dir = match path.parent() {
+        Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
+        _ => PathBuf::from("."),
+    };
+    validate(&name, &text, dir, OffsetDateTime::now_utc())
+}
+
+/// Validates spec text; `name` is used in diagnostics and as the path
+/// (`${file:...}` secrets are relative to its directory).
+pub fn load_str(name: &str, text: &str) -> Result<LoadedSpec, Diagnostics> {
+    let dir = match Path::new(name).parent() {
+        Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
+        _ => PathBuf::from("."),
+    };
+    validate(name, text, dir, OffsetDateTime::now_utc())
+}
+
+/// [`load_str`] with an explicit "now" (for campaign start times).
+pub fn load_str_at(name: &str, text: &str, now: OffsetDateTime) -> Result<LoadedSpec, Diagnostics> {
+    let dir = match Path::new(name).parent() {
+        Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
+        _ => PathBuf::from("."),
+    };
+    validate(name, text, dir, now)
+}
+
+fn validate(
+    name: &str,
+    text: &str,
+    dir: PathBuf,
+    now: OffsetDateTime,
+) -> Result<LoadedSpec, Diagnostics> {
+    let one =
+        |line: u64, column: u64, message: String, expected: Option<&str>, hint: Option<&str>| {
+            Diagnostics(vec![Diagnostic {
+                file: name.to_owned(),
+                line,
+                column,
+                path: String::new(),
+                message,
+                expected: expected.map(str::to_owned),
+                hint: hint.map(str::to_owned),
+            }])
+        };
+    if text.len() > MAX_SPEC_BYTES {
+        return Err(one(
+            0,
+            0,
+            format!(
+                "the spec is larger than {} MiB, so it was not parsed",
+                MAX_SPEC_BYTES / (1024 * 1024)
+            ),
+            None,
+            None,
+        ));
+    }
+    let text = text.strip_prefix('\u{feff}').unwrap_or(text);
+    let tree = match yaml::parse(text) {
+        Ok(tree) => tree,
+        Err(e) => {
+            let (line, column) = e.pos.map_or((0, 0), |p| (p.line, p.column));
+            return Err(one(
+                line,
+                column,
+                format!("invalid YAML: {}", e.message),
+                None,
+                None,
+            ));
+        }
+    };
+    let expected_top = "a map with at least `stack:` and `app:`";
+    match &tree.value {
+        Value::Map(_) => {}
+        Value::Null => {
+            return Err(one(
+                0,
+                0,
+                "the spec is empty".to_owned(),
+                Some(expected_top),
+                Some("see specs/README.md for a complete example"),
+            ));
+        }
+        other => {
+            return Err(one(
+                tree.pos.line,
+                tree.pos.column,
+                format!("the top level is {}, not a map", other.describe()),
+                Some(expected_top),
+                None,
+            ));
+        }
+    }
+    let schema = crate::schema::json_schema();
+    let (json, mut issues) = structure::walk(&schema, &tree);
+    let mut rules = Rules {
+        keys: keys(&tree),
+        now,
+        issues: Vec::new(),
+    };
+    semantic(&json, &tree, &issues.clone(), &mut rules);
+    issues.append(&mut rules.issues);
+    if issues.is_empty() {
+        match serde_json::from_value::<Spec>(json) {
+            Ok(spec) => {
+                return Ok(LoadedSpec {
+                    spec,
+                    path: PathBuf::from(name),
+                    dir,
+                    tree,
+                });
+            }
+            Err(e) => issues.push(Issue::new(
+                &[],
+                format!("the spec does not fit the model: {e}"),
+            )),
+        }
+    }
+    let mut diags = Diagnostics(
+        issues
+            .into_iter()
+            .map(|i| to_diagnostic(name, &tree, i))
+            .collect(),
+    );
+    diags.sort();
+    Err(diags)
+}
+
+fn to_diagnostic(file: &str, tree: &Node, issue: Issue) -> Diagnostic {
+    let pos = issue.pos.unwrap_or_else(|| locate(tree, &issue.path));
+    Diagnostic {
+        file: file.to_owned(),
+        line: pos.line,
+        column: pos.column,
+        path: path_string(&issue.path),
+        message: issue.message,
+        expected: issue.expected,
+        hint: issue.hint,
+    }
+}
+
+/// Where `path` points in the tree: a scalar's own position, a map's or
+/// list's key, or, when the path goes further than the file, the deepest
+/// key that exists.
+fn locate(root: &Node, path: &[Seg]) -> Pos {
+    let mut node = root;
+    let mut key_pos: Option<Pos> = None;
+    for seg in path {
+        let next = match seg {
+            Seg::Key(k) => node.entry(k).map(|(k, v)| (k.pos, v)),
+            Seg::Index(i) => match &node.value {
+                Value::Seq(items) => items.get(*i).map(|n| (n.pos, n)),
+                _ => None,
+            },
+        };
+        match next {
+            Some((kp, n)) => {
+                key_pos = Some(kp);
+                node = n;
+            }
+            None => return key_pos.unwrap_or(node.pos),
+        }
+    }
+    match node.value {
+        Value::Map(_) | Value::Seq(_) | Value::Null => key_pos.unwrap_or(node.pos),
+        _ => node.pos,
+    }
+}
+
+fn map_keys(tree: &Node, section: &str) -> Vec<String> {
+    match tree.get(section).map(|n| &n.value) {
+        Some(Value::Map(entries)) => entries.iter().filter_map(|(k, _)| k.key_text()).collect(),
+        _ => Vec::new(),
+    }
+}
+
+fn keys(tree: &Node) -> Keys {
+    Keys {
+        segments: map_keys(tree, "segments").into_iter().collect(),
+        templates: map_keys(tree, "templates").into_iter().collect(),
+        kinesis_streams: map_keys(tree, "kinesis_streams").into_iter().collect(),
+        iam_roles: map_keys(tree, "iam_roles").into_iter().collect(),
+    }
+}
+
+/// Runs the semantic checks on every part of the spec that passed the
+/// structural pass.
+fn semantic(json: &Json, tree: &Node, structural: &[Issue], rules: &mut Rules) {
+    let clean = |prefix: &[Seg]| !structural.iter().any(|i| i.path.starts_with(prefix));
+    fn read<T: DeserializeOwned>(v: Option<&Json>) -> Option<T> {
+        v.filter(|v| !v.is_null())
+            .and_then(|v| serde_json::from_value(v.clone()).ok())
+    }
+    let p = |parts: &[&str]| -> Vec<Seg> { parts.iter().map(|s| key(s)).collect() };
+
+    if clean(&p(&["stack"]))
+        && let Some(stack) = json.get("stack").and_then(Json::as_str)
+    {
+        rules.stack(stack);
+    }
+    if clean(&p(&["region"]))
+        && let Some(region) = json.get("region").and_then(Json::as_str)
+    {
+        rules.region(region);
+    }
+    if clean(&p(&["app"]))
+        && let Some(app) = read(json.get("app"))
+    {
+        rules.app(&app);
+    }
+    let channels = json.get("channels");
+    for ch in ChannelKey::ALL {
+        let k = ch.as_str();
+        if !clean(&p(&["channels", k])) {
+            continue;
+        }
+        let v = channels.and_then(|c| c.get(k));
+        match ch {
+            ChannelKey::Gcm => {
+                if let Some(c) = read(v) {
+                    rules.gcm(&c);
+                }
+            }
+            ChannelKey::Adm => {
+                if let Some(c) = read(v) {
+                    rules.adm(&c);
+                }
+            }
+            ChannelKey::Baidu => {
+                if let Some(c) = read(v) {
+                    rules.baidu(&c);
+                }
+            }
+            _ => {
+                if let Some(c) = read(v) {
+                    rules.apns(k, &c);
+                }
+            }
+        }
+    }
+    rules.endpoint_ids(&map_keys(tree, "endpoints"));
+
+    let entries = |section: &str| -> Vec<(String, Json)> {
+        json.get(section)
+            .and_then(Json::as_object)
+            .map(|m| {
+                m.iter()
+                    .filter(|(k, _)| clean(&p(&[section, k])))
+                    .map(|(k, v)| (k.clone(), v.clone()))
+                    .collect()
+            })
+            .unwrap_or_default()
+    };
+    let mut template_names = Vec::new();
+    for (k, v) in entries("templates") {
+        if let Some(t) = read::<crate::spec::Template>(Some(&v)) {
+            template_names.push((k.clone(), t.name.clone()));
+            rules.template(&k, &t);
+        }
+    }
+    rules.template_names(&template_names);
+    for (k, v) in entries("segments") {
+        if let Some(s) = read(Some(&v)) {
+            rules.segment(&k, &s);
+        }
+    }
+    for (k, v) in entries("campaigns") {
+        if let Some(c) = read(Some(&v)) {
+            rules.campaign(&k, &c);
+        }
+    }
+    if clean(&p(&["event_stream"]))
+        && let Some(es) = read(json.get("event_stream"))
+    {
+        rules.event_stream(&es);
+    }
+    let mut names = Vec::new();
+    for (k, v) in entries("iam_roles") {
+        if let Some(r) = read::<crate::spec::IamRole>(Some(&v)) {
+            names.push((k.clone(), r.name.clone()));
+            rules.iam_role(&k, &r);
+        }
+    }
+    rules.unique_names("iam_roles", "role", &names);
+    let mut names = Vec::new();
+    for (k, v) in entries("kinesis_streams") {
+        if let Some(s) = read::<crate::spec::KinesisStream>(Some(&v)) {
+            names.push((k.clone(), s.name.clone()));
+            rules.kinesis_stream(&k, &s);
+        }
+    }
+    rules.unique_names("kinesis_streams", "stream", &names);
+    let mut names = Vec::new();
+    for (k, v) in entries("alarms") {
+        if let Some(a) = read::<crate::spec::Alarm>(Some(&v)) {
+            names.push((k.clone(), a.name.clone()));
+            rules.alarm(&k, &a);
+        }
+    }
+    rules.unique_names("alarms", "alarm", &names);
+}
