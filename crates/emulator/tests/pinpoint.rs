@@ -1951,3 +1951,222 @@ mod raw {
         assert_eq!(body, serde_json::Value::Null);
     }
 }
+
+#[tokio::test]
+async fn email_sms_and_baidu_channels() {
+    let (_em, c) = setup().await;
+    let app = create_app(&c, "more-channels").await;
+    let (status, _, _) = failure(
+        c.update_email_channel()
+            .application_id(&app)
+            .email_channel_request(
+                aws_sdk_pinpoint::types::EmailChannelRequest::builder()
+                    .from_address("noreply@example.com")
+                    .identity("")
+                    .build(),
+            )
+            .send()
+            .await,
+    );
+    assert_eq!(status, 400, "Identity is required");
+    let out = c
+        .update_email_channel()
+        .application_id(&app)
+        .email_channel_request(
+            aws_sdk_pinpoint::types::EmailChannelRequest::builder()
+                .from_address("noreply@example.com")
+                .identity("arn:aws:ses:us-east-1:123456789012:identity/example.com")
+                .build(),
+        )
+        .send()
+        .await
+        .unwrap();
+    let email = out.email_channel_response().unwrap();
+    assert_eq!(email.from_address(), Some("noreply@example.com"));
+    assert_eq!(
+        (email.platform(), email.messages_per_second()),
+        (Some("EMAIL"), Some(1))
+    );
+
+    let out = c
+        .update_sms_channel()
+        .application_id(&app)
+        .sms_channel_request(
+            aws_sdk_pinpoint::types::SmsChannelRequest::builder()
+                .sender_id("SHOP")
+                .build(),
+        )
+        .send()
+        .await
+        .unwrap();
+    let sms = out.sms_channel_response().unwrap();
+    assert_eq!(sms.sender_id(), Some("SHOP"));
+    assert_eq!(sms.transactional_messages_per_second(), Some(20));
+    assert_eq!(sms.enabled(), Some(true), "a new channel is enabled");
+
+    let out = c
+        .update_baidu_channel()
+        .application_id(&app)
+        .baidu_channel_request(
+            aws_sdk_pinpoint::types::BaiduChannelRequest::builder()
+                .api_key("api")
+                .secret_key("secret")
+                .build(),
+        )
+        .send()
+        .await
+        .unwrap();
+    let baidu = out.baidu_channel_response().unwrap();
+    assert_eq!(
+        (baidu.platform(), baidu.has_credential()),
+        (Some("BAIDU"), Some(true))
+    );
+    assert_eq!(
+        baidu.credential(),
+        Some(""),
+        "never returned; the SDK fills the required member"
+    );
+}
+
+#[tokio::test]
+async fn recurring_campaigns_run_until_their_end() {
+    let (em, c) = setup().await;
+    let app = create_app(&c, "recurring").await;
+    let seg = create_segment(&c, &app).await;
+    let now = time::OffsetDateTime::now_utc();
+    let fmt = |t: time::OffsetDateTime| {
+        t.format(&time::format_description::well_known::Rfc3339)
+            .unwrap()
+    };
+    let start = fmt(now + time::Duration::minutes(10));
+    let end = fmt(now + time::Duration::minutes(10) + time::Duration::hours(36));
+    let daily = |end: Option<&str>| {
+        let mut s = Schedule::builder()
+            .start_time(start.clone())
+            .frequency(aws_sdk_pinpoint::types::Frequency::Daily);
+        if let Some(e) = end {
+            s = s.end_time(e);
+        }
+        WriteCampaignRequest::builder()
+            .name("daily")
+            .segment_id(&seg)
+            .schedule(s.build())
+            .message_configuration(
+                MessageConfiguration::builder()
+                    .default_message(Message::builder().body("hi").build())
+                    .build(),
+            )
+            .build()
+    };
+    let (status, _, _) = failure(
+        c.create_campaign()
+            .application_id(&app)
+            .write_campaign_request(daily(None))
+            .send()
+            .await,
+    );
+    assert_eq!(status, 400, "a recurring campaign needs an EndTime");
+    let out = c
+        .create_campaign()
+        .application_id(&app)
+        .write_campaign_request(daily(Some(&end)))
+        .send()
+        .await
+        .unwrap();
+    let id = out.campaign_response().unwrap().id().unwrap().to_owned();
+    let status_now = || async {
+        let got = c
+            .get_campaign()
+            .application_id(&app)
+            .campaign_id(&id)
+            .send()
+            .await
+            .unwrap();
+        got.campaign_response()
+            .unwrap()
+            .state()
+            .unwrap()
+            .campaign_status()
+            .cloned()
+    };
+    assert_eq!(status_now().await, Some(CampaignStatus::Scheduled));
+    em.with_state(|s| s.clock_offset_ms += 11 * 60 * 1000);
+    assert_eq!(status_now().await, Some(CampaignStatus::PendingNextRun));
+    em.with_state(|s| s.clock_offset_ms += 24 * 3600 * 1000);
+    assert_eq!(status_now().await, Some(CampaignStatus::Completed));
+    let acts = c
+        .get_campaign_activities()
+        .application_id(&app)
+        .campaign_id(&id)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(acts.activities_response().unwrap().item().len(), 2);
+
+    let (status, _, _) = failure(
+        c.create_campaign()
+            .application_id(&app)
+            .write_campaign_request(
+                WriteCampaignRequest::builder()
+                    .name("paused-now")
+                    .segment_id(&seg)
+                    .is_paused(true)
+                    .schedule(Schedule::builder().start_time("IMMEDIATE").build())
+                    .message_configuration(
+                        MessageConfiguration::builder()
+                            .default_message(Message::builder().body("hi").build())
+                            .build(),
+                    )
+                    .build(),
+            )
+            .send()
+            .await,
+    );
+    assert_eq!(status, 400, "an IMMEDIATE campaign can't be paused");
+}
+
+#[tokio::test]
+async fn state_survives_a_restart() {
+    let dir = tempfile::tempdir().unwrap();
+    let config = Config {
+        state_file: Some(dir.path().join("state.json")),
+        ..Config::default()
+    };
+    let app = {
+        let em = Emulator::new(config.clone()).unwrap();
+        let url = em.clone().spawn().await.unwrap();
+        let c = Client::from_conf(
+            aws_sdk_pinpoint::Config::builder()
+                .behavior_version(BehaviorVersion::latest())
+                .region(Region::new("us-east-1"))
+                .endpoint_url(url)
+                .credentials_provider(Credentials::new(
+                    "AKIDEXAMPLE",
+                    "secret",
+                    None,
+                    None,
+                    "test",
+                ))
+                .build(),
+        );
+        let app = create_app(&c, "persisted").await;
+        apns_channel(&c, &app).await;
+        c.create_push_template()
+            .template_name("kept")
+            .push_notification_template_request(template_request("k"))
+            .send()
+            .await
+            .unwrap();
+        app
+    };
+    let again = Emulator::new(config).unwrap();
+    let (apps, channel, templates) = again.with_state(|s| {
+        (
+            s.pinpoint.apps.contains_key(&app),
+            s.pinpoint.apps[&app].channels.contains_key("apns"),
+            s.pinpoint.templates.len(),
+        )
+    });
+    assert!(apps && channel);
+    assert_eq!(templates, 1);
+}
