@@ -4,6 +4,15 @@
 //! Start with [`provider::Provider`] (how the live account is read and
 //! changed) and [`change::Change`] (one resource's change).
 //!
+//! Planning: [`make_plan`] takes the desired resources (from the spec) and
+//! the [`LiveState`] a provider read, runs the [`diff()`] (field-level
+//! changes, [`Action::Replace`] where a field cannot change in place, see
+//! [`immutable_paths`]), builds the dependency [`graph`] (deletes reversed,
+//! cycles reported as [`GraphError::Cycle`]) and returns a [`Plan`] in
+//! execution order, stamped with the [`live_fingerprint`] it was made from.
+//! [`Plan::save`] / [`Plan::load`] keep it as versioned JSON; [`render`]
+//! shows it as text, JSON (documented in `docs/plan-format.md`) or Markdown.
+//!
 //! Applying: [`execute`] walks a plan's graph under a [`Lock`], journaling
 //! each step ([`Journal`]) before it is sent and undoing the completed ones
 //! when one fails; [`reverse_plan`] turns a journal back into a plan that

@@ -1,6 +1,6 @@
 //! The planner: desired resources and live state in, an ordered [`Plan`] out.
 //!
-//! [`make_plan`] runs the [`diff`](crate::diff::diff), builds the dependency
+//! [`make_plan`] runs the [`diff`](crate::diff::diff()), builds the dependency
 //! [`edges`](crate::graph::edges), sorts the changes topologically and stamps
 //! the plan with [`live_fingerprint`], the hash `apply` compares against a
 //! fresh read before it runs a saved plan.
@@ -246,6 +246,56 @@ mod tests {
         .unwrap();
         assert!(!plan.has_changes());
         assert_eq!(plan.summary().no_op, 1);
+    }
+
+    #[test]
+    fn a_thousand_resource_stack_plans_in_order() {
+        let mut desired = vec![res("app", json!({"name": "shop"}))];
+        for i in 0..200 {
+            desired.push(res(
+                &format!("segment.s{i}"),
+                json!({"name": format!("s{i}")}),
+            ));
+            desired.push(res(
+                &format!("template.t{i}"),
+                json!({"name": format!("t{i}")}),
+            ));
+            desired.push(res(
+                &format!("endpoint.e{i}"),
+                json!({"address": format!("tok{i}")}),
+            ));
+            let mut campaign = res(&format!("campaign.c{i}"), json!({"name": format!("c{i}")}));
+            campaign
+                .depends_on
+                .insert(format!("segment.s{i}").parse().unwrap());
+            campaign
+                .depends_on
+                .insert(format!("template.t{i}").parse().unwrap());
+            desired.push(campaign);
+            let mut alarm = res(&format!("alarm.a{i}"), json!({"name": format!("a{i}")}));
+            alarm
+                .depends_on
+                .insert(format!("campaign.c{i}").parse().unwrap());
+            desired.push(alarm);
+        }
+        let plan = make_plan("s", "s.yaml", "/", desired, LiveState::default()).unwrap();
+        assert_eq!(plan.summary().create, 1001);
+        let pos: BTreeMap<&Address, usize> = plan
+            .changes
+            .iter()
+            .enumerate()
+            .map(|(i, c)| (&c.address, i))
+            .collect();
+        assert!(!plan.edges.is_empty());
+        for e in &plan.edges {
+            assert!(
+                pos[&e.before] < pos[&e.after],
+                "{} before {}",
+                e.before,
+                e.after
+            );
+        }
+        assert_eq!(plan.changes[0].address.to_string(), "app");
     }
 
     #[test]

@@ -1,5 +1,5 @@
-//! Renderings of a [`Plan`](crate::Plan): [`text()`] for people at a
-//! terminal, [`json()`] for machines (a versioned format, see [`json`]), and
+//! Renderings of a [`Plan`]: [`text()`] for people at a
+//! terminal, [`json()`] for machines (a versioned format, see [`mod@json`]), and
 //! [`markdown()`] for a pull-request comment.
 //!
 //! All three mask sensitive values the same way: a field at or below one of a
