@@ -59,15 +59,17 @@
 //! | Pausing an `IMMEDIATE` campaign | 400 |
 //! | `UpdateCampaign` on a COMPLETED or DELETED campaign | 400 |
 //! | Campaign run | a due campaign runs at the first request once the clock is 1 s past its start (`IMMEDIATE` = its last create/update): one activity, status COMPLETED (or PENDING_NEXT_RUN for recurring ones until `EndTime`); EXECUTING is never observable |
+//! | What a campaign run applies | the segment version, `HoldoutPercent` (endpoints whose `CohortId` is below it are held out) and the channels; `Limits`, quiet time, `IsLocalTime` and treatments are not simulated (every send is treatment `0`) |
 //! | Segment deleted under a campaign | SCHEDULED, PENDING_NEXT_RUN or PAUSED campaigns using it become DELETED |
 //! | Event stream role | the role's name must exist in the emulated IAM; the stream ARN must name an emulated Kinesis stream; Firehose ARNs are 400 (Firehose is not emulated) |
+//! | Event stream on a Kinesis stream still `CREATING` | accepted |
 //! | Event stream `LastUpdatedBy` | a fixed IAM user id |
 //! | Events written to the stream | campaign sends: the documented `_campaign.send` event; direct sends (AWS documents no push event for them): `_direct.send` with the same envelope |
-//! | Send to a channel that is missing | `PERMANENT_FAILURE`, StatusCode 400, "<TYPE> channel is not configured for this application" |
-//! | Send to a disabled channel | `PERMANENT_FAILURE`, 400, "<TYPE> channel is disabled" |
-//! | Send to a channel with no credential | `PERMANENT_FAILURE`, 400, "<TYPE> channel has no credentials" |
-//! | Send with no message for the channel | `PERMANENT_FAILURE`, 400, "No message is configured for channel <TYPE>" |
-//! | Send to an opted-out endpoint (`OptOut: ALL`) | `OPT_OUT`, 400 |
+//! | Send to a channel that is missing | `PERMANENT_FAILURE`, StatusCode 400, "`TYPE` channel is not configured for this application" |
+//! | Send to a disabled channel | `PERMANENT_FAILURE`, 400, "`TYPE` channel is disabled" |
+//! | Send to a channel with no credential | `PERMANENT_FAILURE`, 400, "`TYPE` channel has no credentials" |
+//! | Send with no message for the channel | `PERMANENT_FAILURE`, 400, "No message is configured for channel `TYPE`" |
+//! | Send to an opted-out endpoint (`OptOut: ALL`) | `OPT_OUT`, 400; not a delivery attempt (no KPI count, no event) |
 //! | Send to an inactive endpoint or one without an address | `PERMANENT_FAILURE`, 400 |
 //! | Send to an unknown endpoint id | `PERMANENT_FAILURE`, 404, "Endpoint not found" |
 //! | Send to an address without `ChannelType` | 400 `BadRequestException` for the whole request |
