@@ -826,7 +826,7 @@ mod tests {
         assert_eq!(
             req.segment_version(),
             Some(3),
-            "latest = the segment'sched current version"
+            "latest = the segment's current version"
         );
         let mc = req.message_configuration().unwrap();
         for (tag, m) in [
