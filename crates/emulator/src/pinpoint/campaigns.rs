@@ -66,9 +66,14 @@ pub const TIMEZONES: [&str; 31] = [
 
 /// Whether a `Timezone` is one of [`TIMEZONES`], ignoring case and
 /// accepting an unpadded hour (`utc-4`).
+///
+/// IANA zone names (`America/New_York`, as the recipe users follow sends)
+/// are accepted too: the model documents only offsets, AWS's answer to a zone
+/// name is undocumented, and the recipe's `create-campaign` must succeed as
+/// it did against AWS. `reconcile validate` still asks specs for an offset.
 pub fn valid_timezone(tz: &str) -> bool {
     let upper = tz.trim().to_ascii_uppercase();
-    if upper == "UTC" {
+    if upper == "UTC" || is_iana_zone(tz.trim()) {
         return true;
     }
     let Some(rest) = upper.strip_prefix("UTC") else {
@@ -91,6 +96,26 @@ pub fn valid_timezone(tz: &str) -> bool {
         None => format!("UTC{sign}{hours:0>2}"),
     };
     TIMEZONES.contains(&normal.as_str())
+}
+
+/// `Area/Location` with letters, digits, `_`, `-` and `+` in each part.
+fn is_iana_zone(tz: &str) -> bool {
+    let mut parts = tz.split('/');
+    let Some(area) = parts.next() else {
+        return false;
+    };
+    const AREAS: [&str; 10] = [
+        "Africa", "America", "Antarctica", "Asia", "Atlantic", "Australia", "Europe", "Indian",
+        "Pacific", "Etc",
+    ];
+    let rest: Vec<&str> = parts.collect();
+    AREAS.contains(&area)
+        && !rest.is_empty()
+        && rest.iter().all(|p| {
+            !p.is_empty()
+                && p.chars()
+                    .all(|c| c.is_ascii_alphanumeric() || matches!(c, '_' | '-' | '+'))
+        })
 }
 
 fn is_immediate(start: &str) -> bool {
@@ -716,11 +741,12 @@ mod tests {
             "UTC-4",
             "UTC+05:30",
             "utc+5:30",
+            "America/New_York",
         ] {
             assert!(valid_timezone(tz), "{tz}");
         }
         for tz in [
-            "America/New_York",
+            "America/Nowhere Land",
             "UTC+14",
             "UTC-01",
             "UTC+5:15",

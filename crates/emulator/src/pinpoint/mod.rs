@@ -49,7 +49,7 @@
 //! | Template 202 / active-version 200 message | `"Accepted"` |
 //! | Campaign `Description` omitted | `" "` (as observed in every captured response) |
 //! | Campaign required members | `Name`, `SegmentId`, `Schedule.StartTime`, and `MessageConfiguration` or `TemplateConfiguration` |
-//! | Campaign `Timezone` | one of the 31 documented UTC offsets, case-insensitive, also unpadded (`UTC-4`, which AWS accepted); stored and echoed verbatim; anything else (IANA names too) is 400 |
+//! | Campaign `Timezone` | one of the 31 documented UTC offsets, case-insensitive, also unpadded (`UTC-4`, which AWS accepted); IANA zone names (`America/New_York`) accepted too, because the recipe sends one and AWS's answer is undocumented; stored and echoed verbatim; anything else is 400 |
 //! | `IsLocalTime: true` without `Timezone` | 400 |
 //! | Recurring campaign without `EndTime`, `EndTime` not after `StartTime` | 400 |
 //! | `EVENT` campaign without `EventFilter` | 400 |
