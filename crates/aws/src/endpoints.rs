@@ -180,10 +180,10 @@ impl AwsProvider {
         .await;
         let mut out = Vec::new();
         for (id, keep, r) in results {
-            if let Some(e) = r? {
-                if let Some(ep) = endpoint_from_sdk(&e, keep) {
-                    out.push(endpoint_resource(id, &ep));
-                }
+            if let Some(e) = r?
+                && let Some(ep) = endpoint_from_sdk(&e, keep)
+            {
+                out.push(endpoint_resource(id, &ep));
             }
         }
         Ok(out)

@@ -68,12 +68,14 @@ where
         },
         SdkError::DispatchFailure(failure) => {
             let message = format!("{what}: {}", display_chain(&err));
-            // An IO error or a timeout may strike after the request was
-            // sent: its outcome is unknown. Anything else never left.
-            let error = if failure.is_io() || failure.is_timeout() {
-                ProviderError::UnknownOutcome(message.clone())
-            } else {
+            // A user error (bad configuration) never left. Anything else
+            // (IO, timeout, a connection closed before the response, which
+            // hyper reports as "other") may strike after the request was
+            // sent: its outcome is unknown.
+            let error = if failure.is_user() {
                 ProviderError::Other(message.clone())
+            } else {
+                ProviderError::UnknownOutcome(message.clone())
             };
             Classified {
                 code: None,

@@ -47,7 +47,7 @@ impl RoleRead {
 pub fn decode_policy(doc: &str) -> Value {
     let decoded = percent_encoding::percent_decode_str(doc)
         .decode_utf8()
-        .map_or_else(|_| doc.to_owned(), |s| s.into_owned());
+        .map_or_else(|_| doc.to_owned(), std::borrow::Cow::into_owned);
     serde_json::from_str(&decoded)
         .or_else(|_| serde_json::from_str(doc))
         .unwrap_or(Value::String(decoded))
@@ -415,11 +415,11 @@ impl AwsProvider {
             }
         }
         let had_stream = have.as_ref().and_then(|h| h.allow_put_to_stream.as_deref());
-        if let Some(old) = had_stream {
-            if want.allow_put_to_stream.as_deref() != Some(old) {
-                self.delete_inline(name, &put_to_stream_policy_name(old))
-                    .await?;
-            }
+        if let Some(old) = had_stream
+            && want.allow_put_to_stream.as_deref() != Some(old)
+        {
+            self.delete_inline(name, &put_to_stream_policy_name(old))
+                .await?;
         }
         if let Some(stream) = &want.allow_put_to_stream {
             // Written every time: the stream may have been replaced (new ARN).

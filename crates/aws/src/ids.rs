@@ -66,10 +66,10 @@ impl Registry {
 
     /// Learns the account id from an ARN (`arn:aws:svc:region:account:...`).
     pub fn learn_account(&mut self, arn: &str) {
-        if self.account.is_none() {
-            if let Some(account) = account_of(arn) {
-                self.account = Some(account.to_owned());
-            }
+        if self.account.is_none()
+            && let Some(account) = account_of(arn)
+        {
+            self.account = Some(account.to_owned());
         }
     }
 

@@ -155,10 +155,10 @@ impl AwsProvider {
         let started = Instant::now();
         let mut delay = Duration::from_millis(250);
         loop {
-            if let Some(s) = self.describe_stream(name).await? {
-                if *s.stream_status() == StreamStatus::Active {
-                    return Ok(s);
-                }
+            if let Some(s) = self.describe_stream(name).await?
+                && *s.stream_status() == StreamStatus::Active
+            {
+                return Ok(s);
             }
             let left = self
                 .opts
@@ -289,17 +289,16 @@ impl AwsProvider {
         }
         if want.stream_mode == StreamMode::Provisioned
             && have.as_ref().and_then(|h| h.shard_count) != want.shard_count
+            && let Some(n) = want.shard_count
         {
-            if let Some(n) = want.shard_count {
-                k.update_shard_count()
-                    .stream_name(name)
-                    .target_shard_count(int("shard_count", n)?)
-                    .scaling_type(ScalingType::UniformScaling)
-                    .send()
-                    .await
-                    .map_err(|e| classify(&format!("UpdateShardCount `{name}`"), e).error)?;
-                wait = true;
-            }
+            k.update_shard_count()
+                .stream_name(name)
+                .target_shard_count(int("shard_count", n)?)
+                .scaling_type(ScalingType::UniformScaling)
+                .send()
+                .await
+                .map_err(|e| classify(&format!("UpdateShardCount `{name}`"), e).error)?;
+            wait = true;
         }
         let had_tags = have.as_ref().map(|h| h.tags.clone()).unwrap_or_default();
         let (set, remove) = tag_changes(&had_tags, &want.tags);

@@ -41,8 +41,8 @@ pub struct ProviderOptions {
 impl Default for ProviderOptions {
     fn default() -> Self {
         Self {
-            role_propagation_wait: Duration::from_secs(120),
-            stream_active_wait: Duration::from_secs(300),
+            role_propagation_wait: Duration::from_mins(2),
+            stream_active_wait: Duration::from_mins(5),
             read_parallelism: 16,
         }
     }
@@ -153,12 +153,13 @@ impl AwsProvider {
             })
         };
         match step.action {
-            Action::Create => self.create(address, after()?).await.map(Some),
-            Action::Update => self
-                .update(address, step.before, after()?, step.adopt)
+            Action::Create => Box::pin(self.create(address, after()?)).await.map(Some),
+            Action::Update => Box::pin(self.update(address, step.before, after()?, step.adopt))
                 .await
                 .map(Some),
-            Action::Delete => self.delete(address, step.before).await.map(|()| None),
+            Action::Delete => Box::pin(self.delete(address, step.before))
+                .await
+                .map(|()| None),
             other => Err(ProviderError::Other(format!(
                 "the provider carries out creates, updates and deletes, not a {} (`{address}`)",
                 other.as_str()
@@ -168,17 +169,17 @@ impl AwsProvider {
 
     async fn create(&self, address: &Address, after: &Resource) -> Result<Resource, ProviderError> {
         match address.kind {
-            Kind::App => self.create_app(after).await,
-            Kind::AppSettings => self.put_settings(after).await,
-            Kind::Channel => self.put_channel(address, after).await,
-            Kind::Endpoint => self.put_endpoint(address, None, after, true).await,
-            Kind::Segment => self.create_segment(address, after).await,
-            Kind::Template => self.create_template(address, after).await,
-            Kind::Campaign => self.create_campaign(address, after).await,
-            Kind::EventStream => self.put_event_stream(after).await,
-            Kind::IamRole => self.create_role(address, after).await,
-            Kind::KinesisStream => self.create_stream(address, after).await,
-            Kind::Alarm => self.put_alarm(address, None, after, true, false).await,
+            Kind::App => Box::pin(self.create_app(after)).await,
+            Kind::AppSettings => Box::pin(self.put_settings(after)).await,
+            Kind::Channel => Box::pin(self.put_channel(address, after)).await,
+            Kind::Endpoint => Box::pin(self.put_endpoint(address, None, after, true)).await,
+            Kind::Segment => Box::pin(self.create_segment(address, after)).await,
+            Kind::Template => Box::pin(self.create_template(address, after)).await,
+            Kind::Campaign => Box::pin(self.create_campaign(address, after)).await,
+            Kind::EventStream => Box::pin(self.put_event_stream(after)).await,
+            Kind::IamRole => Box::pin(self.create_role(address, after)).await,
+            Kind::KinesisStream => Box::pin(self.create_stream(address, after)).await,
+            Kind::Alarm => Box::pin(self.put_alarm(address, None, after, true, false)).await,
         }
     }
 
@@ -190,17 +191,19 @@ impl AwsProvider {
         adopt: bool,
     ) -> Result<Resource, ProviderError> {
         match address.kind {
-            Kind::App => self.update_app(after, adopt).await,
-            Kind::AppSettings => self.put_settings(after).await,
-            Kind::Channel => self.put_channel(address, after).await,
-            Kind::Endpoint => self.put_endpoint(address, before, after, false).await,
-            Kind::Segment => self.update_segment(address, before, after, adopt).await,
-            Kind::Template => self.update_template(address, before, after, adopt).await,
-            Kind::Campaign => self.update_campaign(address, before, after, adopt).await,
-            Kind::EventStream => self.put_event_stream(after).await,
-            Kind::IamRole => self.update_role(address, before, after, adopt).await,
-            Kind::KinesisStream => self.update_stream(address, before, after, adopt).await,
-            Kind::Alarm => self.put_alarm(address, before, after, false, adopt).await,
+            Kind::App => Box::pin(self.update_app(after, adopt)).await,
+            Kind::AppSettings => Box::pin(self.put_settings(after)).await,
+            Kind::Channel => Box::pin(self.put_channel(address, after)).await,
+            Kind::Endpoint => Box::pin(self.put_endpoint(address, before, after, false)).await,
+            Kind::Segment => Box::pin(self.update_segment(address, before, after, adopt)).await,
+            Kind::Template => Box::pin(self.update_template(address, before, after, adopt)).await,
+            Kind::Campaign => Box::pin(self.update_campaign(address, before, after, adopt)).await,
+            Kind::EventStream => Box::pin(self.put_event_stream(after)).await,
+            Kind::IamRole => Box::pin(self.update_role(address, before, after, adopt)).await,
+            Kind::KinesisStream => {
+                Box::pin(self.update_stream(address, before, after, adopt)).await
+            }
+            Kind::Alarm => Box::pin(self.put_alarm(address, before, after, false, adopt)).await,
         }
     }
 
@@ -210,17 +213,17 @@ impl AwsProvider {
         before: Option<&Resource>,
     ) -> Result<(), ProviderError> {
         match address.kind {
-            Kind::App => self.delete_app(address).await,
-            Kind::AppSettings => self.reset_settings(address).await,
-            Kind::Channel => self.delete_channel(address).await,
-            Kind::Endpoint => self.delete_endpoint(address).await,
-            Kind::Segment => self.delete_segment(address).await,
-            Kind::Template => self.delete_template(address, before).await,
-            Kind::Campaign => self.delete_campaign(address).await,
-            Kind::EventStream => self.delete_event_stream(address).await,
-            Kind::IamRole => self.delete_role(address, before).await,
-            Kind::KinesisStream => self.delete_stream(address, before).await,
-            Kind::Alarm => self.delete_alarm(address, before).await,
+            Kind::App => Box::pin(self.delete_app(address)).await,
+            Kind::AppSettings => Box::pin(self.reset_settings(address)).await,
+            Kind::Channel => Box::pin(self.delete_channel(address)).await,
+            Kind::Endpoint => Box::pin(self.delete_endpoint(address)).await,
+            Kind::Segment => Box::pin(self.delete_segment(address)).await,
+            Kind::Template => Box::pin(self.delete_template(address, before)).await,
+            Kind::Campaign => Box::pin(self.delete_campaign(address)).await,
+            Kind::EventStream => Box::pin(self.delete_event_stream(address)).await,
+            Kind::IamRole => Box::pin(self.delete_role(address, before)).await,
+            Kind::KinesisStream => Box::pin(self.delete_stream(address, before)).await,
+            Kind::Alarm => Box::pin(self.delete_alarm(address, before)).await,
         }
     }
 }
@@ -274,11 +277,11 @@ impl Provider for AwsProvider {
                 self.stack, req.stack
             )));
         }
-        self.read_live(req.desired, req.adopt, None).await
+        Box::pin(self.read_live(req.desired, req.adopt, None)).await
     }
 
     async fn apply(&self, step: &StepRequest<'_>) -> Result<StepOutcome, ProviderError> {
-        let after = self.apply_step(step).await?;
+        let after = Box::pin(self.apply_step(step)).await?;
         Ok(StepOutcome { after })
     }
 
@@ -293,7 +296,7 @@ impl Provider for AwsProvider {
                 self.stack
             )));
         }
-        self.find_one(address).await
+        Box::pin(self.find_one(address)).await
     }
 
     fn rate_class(&self, address: &Address, action: Action) -> &'static str {

@@ -174,7 +174,6 @@ impl AwsProvider {
     /// then, where the stack has nothing yet, unowned namesakes of desired
     /// resources as conflicts (or adopted).
     fn place<T>(
-        &self,
         live: &mut LiveState,
         kind: Kind,
         adopt: bool,
@@ -291,8 +290,7 @@ impl AwsProvider {
                 item: app,
             })
             .collect();
-        Ok(self
-            .place(live, Kind::App, adopt, candidates)
+        Ok(Self::place(live, Kind::App, adopt, candidates)
             .into_iter()
             .next()
             .map_or(AppChoice::None, |p| AppChoice::Adopted(p.item)))
@@ -354,10 +352,10 @@ impl AwsProvider {
                 }
             }
         };
-        if let Some(a) = &app {
-            if want(Kind::App) {
-                live.resources.push(app_from_sdk(a));
-            }
+        if let Some(a) = &app
+            && want(Kind::App)
+        {
+            live.resources.push(app_from_sdk(a));
         }
         let app_id = app.as_ref().and_then(|a| a.id()).map(ToOwned::to_owned);
         let hint = |k: Kind| hints.as_ref().filter(|_| only.is_some_and(|a| a.kind == k));
@@ -503,7 +501,7 @@ impl AwsProvider {
                     item: s,
                 })
                 .collect();
-            for p in self.place(&mut live, Kind::KinesisStream, adopt, cands) {
+            for p in Self::place(&mut live, Kind::KinesisStream, adopt, cands) {
                 {
                     let mut reg = self.ids.lock();
                     reg.learn_account(p.item.summary.stream_arn());
@@ -534,7 +532,7 @@ impl AwsProvider {
                     item: r,
                 })
                 .collect();
-            for p in self.place(&mut live, Kind::IamRole, adopt, cands) {
+            for p in Self::place(&mut live, Kind::IamRole, adopt, cands) {
                 {
                     let mut reg = self.ids.lock();
                     reg.learn_account(p.item.role.arn());
@@ -598,7 +596,7 @@ impl AwsProvider {
                     item: (name, t),
                 })
                 .collect();
-            for p in self.place(&mut live, Kind::Template, adopt, cands) {
+            for p in Self::place(&mut live, Kind::Template, adopt, cands) {
                 let (name, t) = p.item;
                 {
                     let mut reg = self.ids.lock();
@@ -634,7 +632,7 @@ impl AwsProvider {
                     item: s,
                 })
                 .collect();
-            let placed = self.place(&mut live, Kind::Segment, adopt, cands);
+            let placed = Self::place(&mut live, Kind::Segment, adopt, cands);
             {
                 let mut reg = self.ids.lock();
                 for p in &placed {
@@ -667,7 +665,7 @@ impl AwsProvider {
                     item: c,
                 })
                 .collect();
-            for p in self.place(&mut live, Kind::Campaign, adopt, cands) {
+            for p in Self::place(&mut live, Kind::Campaign, adopt, cands) {
                 {
                     let mut reg = self.ids.lock();
                     if let Some(id) = p.item.id() {
@@ -707,7 +705,7 @@ impl AwsProvider {
                     }
                 })
                 .collect();
-            for p in self.place(&mut live, Kind::Alarm, adopt, cands) {
+            for p in Self::place(&mut live, Kind::Alarm, adopt, cands) {
                 let (name, a) = p.item;
                 {
                     let mut reg = self.ids.lock();
@@ -743,7 +741,7 @@ impl AwsProvider {
         &self,
         address: &Address,
     ) -> Result<Option<Resource>, ProviderError> {
-        let live = self.read_live(&[], false, Some(address)).await?;
+        let live = Box::pin(self.read_live(&[], false, Some(address))).await?;
         if let Some(u) = live
             .unavailable
             .iter()

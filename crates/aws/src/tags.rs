@@ -169,7 +169,7 @@ pub fn encode_entry(s: &str) -> String {
         let mut out = String::with_capacity(1 + 2 * s.len());
         out.push('=');
         for b in s.bytes() {
-            out.push_str(&format!("{b:02x}"));
+            out.push_str(&hex::encode([b]));
         }
         out
     }
