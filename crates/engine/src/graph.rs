@@ -17,13 +17,18 @@
 //!   state): campaigns before the segments they target, the event stream
 //!   before its role, everything in the app before the app;
 //! - a delete runs before the replace of what it depended on (a replace
-//!   deletes first);
+//!   deletes first), unless that would close a loop (see below);
 //! - an update that stops using a resource that is deleted runs before that
 //!   delete (the campaign is retargeted before its old segment goes), and
 //!   never waits for it.
 //!
 //! Nothing that stays waits for a delete it does not need. A replace is one
-//! node (the executor deletes then creates).
+//! node (the executor deletes then creates). Because of that, one case has
+//! no perfect order: `X` is updated to use the new version of a replaced `R`
+//! and stops using `D`, which is deleted and used `R`. `X` must wait for `R`,
+//! `D` must wait for `X`, so `D` cannot also go before `R`; it goes after.
+//! With that rule the edges loop only where the dependencies themselves do
+//! (a `depends_on` cycle in the spec or in the live state).
 //!
 //! [`order`] sorts topologically, deterministically (ready nodes in
 //! [`Address`] order: kind order, then key), and names a cycle when there is
@@ -115,13 +120,10 @@ pub fn edges(changes: &[Change]) -> Vec<Edge> {
     let present: BTreeMap<&Address, Action> =
         changes.iter().map(|c| (&c.address, c.action)).collect();
     let stays = |a: Action| a != Action::Delete;
-    let mut out: BTreeSet<Edge> = BTreeSet::new();
-    let mut add = |before: &Address, after: &Address| {
-        out.insert(Edge {
-            before: before.clone(),
-            after: after.clone(),
-        });
-    };
+    let mut out: BTreeSet<(&Address, &Address)> = BTreeSet::new();
+    // Deletes that should go before the replace of what they used; added
+    // last, and only where they close no cycle.
+    let mut before_replace: BTreeSet<(&Address, &Address)> = BTreeSet::new();
 
     for change in changes {
         let me = &change.address;
@@ -131,25 +133,70 @@ pub fn edges(changes: &[Change]) -> Vec<Edge> {
                 // A desired resource cannot wait for the delete of something
                 // it depends on (the spec would be invalid); no edge.
                 if stays(present[dep]) {
-                    add(dep, me);
+                    out.insert((dep, me));
                 }
             }
             if matches!(change.action, Action::Update | Action::NoOp) {
                 for dep in dependencies(change, Side::Live, &present) {
                     if present[dep] == Action::Delete && !desired.contains(dep) {
-                        add(me, dep);
+                        out.insert((me, dep));
                     }
                 }
             }
         } else {
             for dep in dependencies(change, Side::Live, &present) {
-                if matches!(present[dep], Action::Delete | Action::Replace) {
-                    add(me, dep);
+                match present[dep] {
+                    Action::Delete => {
+                        out.insert((me, dep));
+                    }
+                    Action::Replace => {
+                        before_replace.insert((me, dep));
+                    }
+                    _ => {}
                 }
             }
         }
     }
-    out.into_iter().collect()
+
+    // Without these, no edge leads from a delete back to what stays, so the
+    // edges loop only where the dependencies themselves do. A delete that
+    // must also wait for a resource that needs the replaced one first (a
+    // replace is one node) keeps the order that closes no loop.
+    let mut successors: BTreeMap<&Address, BTreeSet<&Address>> = BTreeMap::new();
+    for &(before, after) in &out {
+        successors.entry(before).or_default().insert(after);
+    }
+    for (delete, replaced) in before_replace {
+        if !reachable(&successors, replaced, delete) {
+            out.insert((delete, replaced));
+            successors.entry(delete).or_default().insert(replaced);
+        }
+    }
+    out.into_iter()
+        .map(|(before, after)| Edge {
+            before: before.clone(),
+            after: after.clone(),
+        })
+        .collect()
+}
+
+/// Whether `to` can be reached from `from` along `edges`.
+fn reachable(
+    successors: &BTreeMap<&Address, BTreeSet<&Address>>,
+    from: &Address,
+    to: &Address,
+) -> bool {
+    let mut seen: BTreeSet<&Address> = BTreeSet::new();
+    let mut stack = vec![from];
+    while let Some(at) = stack.pop() {
+        if at == to {
+            return true;
+        }
+        if seen.insert(at) {
+            stack.extend(successors.get(at).into_iter().flatten().copied());
+        }
+    }
+    false
 }
 
 /// Sorts `nodes` so that every edge's `before` comes before its `after`.
@@ -470,6 +517,33 @@ mod tests {
     }
 
     #[test]
+    fn a_delete_waits_for_a_replace_when_it_cannot_go_first() {
+        // `campaign.x` moves from `segment.d` (deleted) to the new version of
+        // `template.r` (replaced); `segment.d` used `template.r`.
+        let changes = vec![
+            change(Action::Replace, "template.r", &[], &[]),
+            delete("segment.d", &["template.r"]),
+            change(
+                Action::Update,
+                "campaign.x",
+                &["segment.d"],
+                &["template.r"],
+            ),
+        ];
+        let e = edges(&changes);
+        assert!(has_path(&e, "template.r", "campaign.x"));
+        assert!(has_path(&e, "campaign.x", "segment.d"));
+        assert!(!e.contains(&Edge {
+            before: addr("segment.d"),
+            after: addr("template.r")
+        }));
+        assert_eq!(
+            plan_order(&changes).unwrap(),
+            ["template.r", "campaign.x", "segment.d"]
+        );
+    }
+
+    #[test]
     fn cycles_are_named() {
         let changes = vec![
             create("campaign.a", &["segment.b"]),
@@ -505,7 +579,68 @@ mod tests {
         assert_eq!(plan_order(&changes).unwrap(), first);
     }
 
+    fn action_strategy() -> impl Strategy<Value = Action> {
+        prop_oneof![
+            Just(Action::Create),
+            Just(Action::Update),
+            Just(Action::Replace),
+            Just(Action::Delete),
+            Just(Action::NoOp),
+        ]
+    }
+
     proptest! {
+        /// For any changes whose dependencies do not loop (each resource
+        /// refers only to earlier ones, on either side), the edges do not
+        /// loop either, and a delete only ever holds up deletes and replaces.
+        #[test]
+        fn edges_of_acyclic_dependencies_can_be_ordered(
+            specs in proptest::collection::vec(
+                (
+                    0usize..Kind::ALL.len(),
+                    action_strategy(),
+                    proptest::collection::vec(any::<proptest::sample::Index>(), 0..4),
+                    proptest::collection::vec(any::<proptest::sample::Index>(), 0..4),
+                ),
+                1..30,
+            ),
+        ) {
+            let addresses: Vec<Address> = specs
+                .iter()
+                .enumerate()
+                .map(|(i, (k, _, _, _))| Address::new(Kind::ALL[*k], format!("r{i}")))
+                .collect();
+            let changes: Vec<Change> = specs
+                .iter()
+                .enumerate()
+                .map(|(i, (_, action, before, after))| {
+                    let pick = |picks: &Vec<proptest::sample::Index>| -> Vec<String> {
+                        if i == 0 {
+                            return Vec::new();
+                        }
+                        picks.iter().map(|p| addresses[p.index(i)].to_string()).collect()
+                    };
+                    let (b, a) = (pick(before), pick(after));
+                    let b: Vec<&str> = b.iter().map(String::as_str).collect();
+                    let a: Vec<&str> = a.iter().map(String::as_str).collect();
+                    change(*action, &addresses[i].to_string(), &b, &a)
+                })
+                .collect();
+            let e = edges(&changes);
+            let sorted = order(&addresses, &e);
+            prop_assert!(sorted.is_ok(), "{:?}", sorted);
+            let action: BTreeMap<&Address, Action> =
+                changes.iter().map(|c| (&c.address, c.action)).collect();
+            for edge in &e {
+                if action[&edge.before] == Action::Delete {
+                    prop_assert!(
+                        matches!(action[&edge.after], Action::Delete | Action::Replace),
+                        "{} waits for the delete of {}", edge.after, edge.before
+                    );
+                }
+            }
+        }
+
         #[test]
         fn order_respects_every_edge(
             n in 1usize..40,
