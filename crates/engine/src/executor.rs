@@ -600,18 +600,53 @@ async fn walk<P: Provider>(
     let mut journal_error: Option<JournalError> = None;
     let parallelism = ctx.opts.parallelism.max(1);
 
+    // Ready steps wait in one queue per rate class, so that a step whose
+    // class has no token yet does not hold a slot that another class could
+    // use (a slot is taken only with a token in hand).
+    let classes: Vec<&'static str> = nodes
+        .iter()
+        .map(|n| ctx.provider.rate_class(&n.address, n.action))
+        .collect();
+    let mut queues: BTreeMap<&'static str, VecDeque<usize>> = BTreeMap::new();
+
     loop {
-        while journal_error.is_none() && set.len() < parallelism {
-            let Some(i) = ready.pop_front() else { break };
+        while let Some(i) = ready.pop_front() {
             if state[i] != NodeState::Waiting {
                 continue;
             }
-            let node = &nodes[i];
-            if node.action == Action::NoOp {
+            if nodes[i].action == Action::NoOp {
                 state[i] = NodeState::NotSent;
                 release(i, nodes, &mut preds, &mut ready);
-                continue;
+            } else {
+                queues.entry(classes[i]).or_default().push_back(i);
             }
+        }
+        let mut wake: Option<Instant> = None;
+        while journal_error.is_none() && set.len() < parallelism {
+            // The class whose next token comes first; plan order among equals.
+            let mut best: Option<(Duration, usize)> = None;
+            for (class, queue) in &mut queues {
+                while queue
+                    .front()
+                    .is_some_and(|&i| state[i] != NodeState::Waiting)
+                {
+                    queue.pop_front();
+                }
+                let Some(&i) = queue.front() else { continue };
+                let wait = ctx.limiter.available_in(class);
+                if best.is_none_or(|b| (wait, i) < b) {
+                    best = Some((wait, i));
+                }
+            }
+            let Some((wait, i)) = best else { break };
+            if !wait.is_zero() || !ctx.limiter.try_acquire(classes[i]) {
+                wake = Some(Instant::now() + wait.max(Duration::from_millis(1)));
+                break;
+            }
+            if let Some(queue) = queues.get_mut(classes[i]) {
+                queue.pop_front();
+            }
+            let node = &nodes[i];
             let record = match node.undo_of {
                 Some(step_id) => Record::UndoStarted {
                     step_id,
@@ -654,10 +689,11 @@ async fn walk<P: Provider>(
             ));
             running.insert(handle.id(), i);
         }
-        if set.is_empty() {
+        if set.is_empty() && wake.is_none() {
             break;
         }
         tokio::select! {
+            () = tokio::time::sleep_until(wake.unwrap_or_else(Instant::now)), if wake.is_some() => {}
             Some(event) = rx.recv() => events(event),
             Some(joined) = set.join_next_with_id() => {
                 let (i, result) = match joined {
@@ -772,6 +808,8 @@ async fn run_step<P: Provider>(
     let mut attempt: u32 = 1;
     let mut look_up_first = false;
     let mut maybe_took_effect = false;
+    // The walk took the first try's token when it gave the step a slot.
+    let mut token_in_hand = true;
     loop {
         let error = if look_up_first {
             limiter.acquire(read_class).await;
@@ -786,7 +824,9 @@ async fn run_step<P: Provider>(
                 Err(e) => e,
             }
         } else {
-            limiter.acquire(write_class).await;
+            if !std::mem::take(&mut token_in_hand) {
+                limiter.acquire(write_class).await;
+            }
             requests.fetch_add(1, Ordering::Relaxed);
             let request = StepRequest {
                 action: node.action,

@@ -97,8 +97,30 @@ impl RateLimiter {
         }
     }
 
-    /// Takes a token now and returns how long to wait before using it.
-    fn reserve(&self, class: &str) -> Duration {
+    /// How long until a token of `class` is there (zero: now). Takes nothing.
+    pub fn available_in(&self, class: &str) -> Duration {
+        self.with_bucket(class, |b| {
+            if b.tokens >= 1.0 {
+                Duration::ZERO
+            } else {
+                Duration::from_secs_f64((1.0 - b.tokens) / b.rate)
+            }
+        })
+    }
+
+    /// Takes a token of `class` if one is there now.
+    pub fn try_acquire(&self, class: &str) -> bool {
+        self.with_bucket(class, |b| {
+            let ok = b.tokens >= 1.0;
+            if ok {
+                b.tokens -= 1.0;
+            }
+            ok
+        })
+    }
+
+    /// Runs `f` on the class's bucket, refilled up to now.
+    fn with_bucket<T>(&self, class: &str, f: impl FnOnce(&mut Bucket) -> T) -> T {
         let now = Instant::now();
         let rate = self.rate(class);
         let mut buckets = self.buckets.lock().unwrap_or_else(PoisonError::into_inner);
@@ -111,12 +133,19 @@ impl RateLimiter {
         let elapsed = now.saturating_duration_since(bucket.last).as_secs_f64();
         bucket.tokens = (bucket.tokens + elapsed * bucket.rate).min(bucket.capacity);
         bucket.last = now;
-        bucket.tokens -= 1.0;
-        if bucket.tokens >= 0.0 {
-            Duration::ZERO
-        } else {
-            Duration::from_secs_f64(-bucket.tokens / bucket.rate)
-        }
+        f(bucket)
+    }
+
+    /// Takes a token now and returns how long to wait before using it.
+    fn reserve(&self, class: &str) -> Duration {
+        self.with_bucket(class, |bucket| {
+            bucket.tokens -= 1.0;
+            if bucket.tokens >= 0.0 {
+                Duration::ZERO
+            } else {
+                Duration::from_secs_f64(-bucket.tokens / bucket.rate)
+            }
+        })
     }
 }
 

@@ -819,3 +819,52 @@ async fn a_step_whose_outcome_stayed_unknown_is_looked_up_and_undone() {
     ));
     assert!(matches!(step.undo, UndoStatus::Undone { .. }));
 }
+
+/// 1,000 resources across four rate classes: the walk should take about
+/// what the slowest class's quota sets, not the sum of the classes.
+#[tokio::test(start_paused = true)]
+async fn a_thousand_resources_take_about_the_time_the_quotas_set() {
+    let account = Arc::new(MemAccount::with_latency([], Duration::from_millis(50)));
+    let mut changes = vec![create("app", attrs("app", 0))];
+    let mut edges: Vec<(String, String)> = Vec::new();
+    for i in 0..300 {
+        changes.push(create(&format!("endpoint.e{i}"), attrs("e", i)));
+        edges.push(("app".into(), format!("endpoint.e{i}")));
+    }
+    for i in 0..300 {
+        changes.push(create(&format!("segment.s{i}"), attrs("s", i)));
+        edges.push(("app".into(), format!("segment.s{i}")));
+    }
+    for i in 0..200 {
+        changes.push(create(&format!("template.t{i}"), attrs("t", i)));
+    }
+    for i in 0..199 {
+        changes.push(create(&format!("campaign.c{i}"), attrs("c", i)));
+        edges.push((format!("segment.s{i}"), format!("campaign.c{i}")));
+        edges.push((format!("template.t{i}"), format!("campaign.c{i}")));
+    }
+    let edge_refs: Vec<(&str, &str)> = edges
+        .iter()
+        .map(|(a, b)| (a.as_str(), b.as_str()))
+        .collect();
+    let p = plan(changes, &edge_refs);
+    let dir = tempfile::tempdir().unwrap();
+    let start = tokio::time::Instant::now();
+    // Not watching the journal here: that re-reads it on every request.
+    let mut journal = Journal::begin(dir.path(), &p).unwrap();
+    let report = execute(
+        account.clone(),
+        &p,
+        &opts(OnFailure::Stop),
+        &mut journal,
+        |_| {},
+    )
+    .await
+    .unwrap();
+    let took = start.elapsed();
+    assert_eq!(report.succeeded.len(), 1000);
+    assert_eq!(report.requests, 1000);
+    // The bound: 300 endpoint writes at 10/s after a burst of 10 = 29 s.
+    assert!(took >= Duration::from_secs(29), "{took:?}");
+    assert!(took <= Duration::from_secs(32), "{took:?}");
+}
