@@ -9,8 +9,13 @@
 //! skipped. No-ops are not sent (an adoption is: as an update that tags the
 //! resource). A replace is two journaled steps, a delete and then a create.
 //!
-//! Every request waits for a token of its operation class
-//! ([`RateLimiter`]). What to do when a request fails is decided apart from
+//! Every request needs a token of its operation class ([`RateLimiter`]).
+//! Ready steps queue per class and a step gets a slot only when its class
+//! has a token, so 300 endpoint writes at 10/s do not hold every slot while
+//! segment writes at 25/s could go: an apply takes about what its slowest
+//! class's quota sets, not the sum. The journal is written from the one
+//! task that schedules, so `StepStarted` is on disk before the step's task
+//! exists. What to do when a request fails is decided apart from
 //! the step, by [`error_policy`] (kube-runtime's `error_policy`): throttles
 //! and unknown outcomes are retried with exponential backoff and jitter up to
 //! [`ExecOptions::max_attempts`]; a create whose outcome is unknown is first
