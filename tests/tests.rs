@@ -1,1 +1,9 @@
+//! Integration tests: each drives the real `reconcile` binary, against the
+//! built-in emulator (`--local`, state in a temporary directory) or a
+//! separately served one. One module per area.
 
+mod util;
+
+mod apply;
+mod plan;
+mod validate;

@@ -1,6 +1,14 @@
 //! One module per command; [`run`] picks it.
 
+mod apply;
+mod common;
+mod destroy;
 mod emulator;
+mod history;
+mod plan;
+mod progress;
+mod rollback;
+mod validate;
 
 use miette::Result;
 
@@ -9,7 +17,72 @@ use crate::args::{Cli, Command};
 
 pub fn run(cli: Cli) -> Result<Outcome> {
     let Cli { global, command } = cli;
-    match command {
+    match &command {
+        Command::Validate { specs } => validate::run(specs),
+        Command::Schema => validate::schema(),
+        Command::Plan {
+            spec,
+            conn,
+            format,
+            out,
+            detailed_exitcode,
+            adopt,
+            show_unchanged,
+        } => plan::run(
+            &global,
+            &plan::PlanArgs {
+                spec,
+                conn,
+                format: *format,
+                out: out.as_deref(),
+                detailed_exitcode: *detailed_exitcode,
+                adopt: *adopt,
+                show_unchanged: *show_unchanged,
+            },
+        ),
+        Command::Apply {
+            target,
+            conn,
+            auto_approve,
+            adopt,
+            on_failure,
+            parallelism,
+        } => apply::run(
+            &global,
+            &apply::ApplyArgs {
+                target,
+                conn,
+                auto_approve: *auto_approve,
+                adopt: *adopt,
+                on_failure: *on_failure,
+                parallelism: *parallelism,
+            },
+        ),
+        Command::Rollback {
+            spec,
+            apply_id,
+            conn,
+            force,
+            auto_approve,
+            parallelism,
+        } => rollback::run(
+            &global,
+            &rollback::RollbackArgs {
+                spec,
+                apply_id: apply_id.as_deref(),
+                conn,
+                force: *force,
+                auto_approve: *auto_approve,
+                parallelism: *parallelism,
+            },
+        ),
+        Command::Destroy {
+            spec,
+            conn,
+            auto_approve,
+            parallelism,
+        } => destroy::run(&global, spec, conn, *auto_approve, *parallelism),
+        Command::History { spec } => history::run(&global, spec),
         Command::Emulator {
             port,
             state,
@@ -17,11 +90,14 @@ pub fn run(cli: Cli) -> Result<Outcome> {
             account_id,
             latency_ms,
             quotas,
-        } => emulator::run(port, state, region, account_id, latency_ms, quotas),
-        other => {
-            let _ = global;
-            Err(miette::miette!("`{other:?}` is not available yet"))
-        }
+        } => emulator::run(
+            *port,
+            state.clone(),
+            region.clone(),
+            account_id.clone(),
+            *latency_ms,
+            *quotas,
+        ),
     }
 }
 

@@ -1,0 +1,226 @@
+//! `reconcile apply`: carry out a spec's plan, or exactly a saved plan.
+#![allow(clippy::print_stdout, clippy::print_stderr)]
+
+use std::io::{IsTerminal, Write};
+use std::path::Path;
+use std::sync::Arc;
+
+use miette::{IntoDiagnostic, Result, WrapErr, miette};
+use reconcile_engine::{
+    ApplyOutcome, ApplyReport, ExecOptions, Journal, Lock, OnFailure, Plan, live_fingerprint,
+};
+
+use super::{common, progress};
+use crate::Outcome;
+use crate::args::{self, Connection, Global, PlanFormat};
+use crate::connect::Session;
+
+pub struct ApplyArgs<'a> {
+    pub target: &'a Path,
+    pub conn: &'a Connection,
+    pub auto_approve: bool,
+    pub adopt: bool,
+    pub on_failure: args::OnFailure,
+    pub parallelism: usize,
+}
+
+/// Whether a path names a saved plan rather than a spec.
+fn is_plan_file(path: &Path) -> bool {
+    path.extension()
+        .is_some_and(|e| e.eq_ignore_ascii_case("json"))
+}
+
+pub fn run(global: &Global, args: &ApplyArgs<'_>) -> Result<Outcome> {
+    let rt = super::runtime()?;
+    rt.block_on(async {
+        if is_plan_file(args.target) {
+            apply_saved(global, args).await
+        } else {
+            apply_spec(global, args).await
+        }
+    })
+}
+
+async fn apply_spec(global: &Global, args: &ApplyArgs<'_>) -> Result<Outcome> {
+    let desired = common::desired(args.target)?;
+    let session = common::session(&desired, args.conn, &global.state_dir).await?;
+    let _lock = take_lock(global, desired.stack(), "apply")?;
+    let plan = common::plan_for(&desired, &session, args.adopt, args.target).await?;
+    print!(
+        "{}",
+        super::plan::render_plan(&plan, PlanFormat::Text, global, false)
+    );
+    if !plan.conflicts.is_empty() {
+        return Err(miette!(
+            help = "run `reconcile plan --adopt` to see what taking them over would change, then `reconcile apply --adopt`",
+            "{} resource(s) exist with a wanted name but are not this stack's; nothing was changed",
+            plan.conflicts.len()
+        ));
+    }
+    if !plan.has_changes() {
+        return Ok(unavailable_or(&plan, Outcome::Success));
+    }
+    confirm(args.auto_approve, "apply")?;
+    let report = execute(global, &session, &plan, args).await?;
+    Ok(unavailable_or(&plan, report_outcome(&report)))
+}
+
+async fn apply_saved(global: &Global, args: &ApplyArgs<'_>) -> Result<Outcome> {
+    let plan = Plan::load(args.target)
+        .into_diagnostic()
+        .wrap_err_with(|| format!("cannot load the plan `{}`", args.target.display()))?;
+    // The region comes from the flags or, when it still exists, the spec.
+    let spec_region = common::load_spec(Path::new(&plan.spec_path))
+        .ok()
+        .and_then(|l| l.spec.region);
+    let session = crate::connect::connect(
+        args.conn,
+        &global.state_dir,
+        spec_region.as_deref(),
+        &plan.stack,
+        Path::new(&plan.spec_dir),
+    )
+    .await?;
+    let _lock = take_lock(global, &plan.stack, "apply")?;
+    let desired: Vec<_> = plan
+        .changes
+        .iter()
+        .filter_map(|c| c.after.clone())
+        .collect();
+    let adopt = plan.changes.iter().any(|c| c.adopt);
+    let live = common::read_live(&session, &plan.stack, &desired, adopt).await?;
+    if live_fingerprint(&live) != plan.live_fingerprint {
+        return Err(miette!(
+            help = "make a new plan with `reconcile plan --out` and apply that",
+            "the account changed since the plan `{}` was made; nothing was applied",
+            args.target.display()
+        ));
+    }
+    print!(
+        "{}",
+        super::plan::render_plan(&plan, PlanFormat::Text, global, false)
+    );
+    if !plan.has_changes() {
+        return Ok(Outcome::Success);
+    }
+    let report = execute(global, &session, &plan, args).await?;
+    Ok(report_outcome(&report))
+}
+
+async fn execute(
+    global: &Global,
+    session: &Session,
+    plan: &Plan,
+    args: &ApplyArgs<'_>,
+) -> Result<ApplyReport> {
+    let mut journal = Journal::begin(&global.state_dir, plan).into_diagnostic()?;
+    let opts = ExecOptions {
+        parallelism: args.parallelism.max(1),
+        on_failure: match args.on_failure {
+            args::OnFailure::Rollback => OnFailure::Rollback,
+            args::OnFailure::Stop => OnFailure::Stop,
+        },
+        ..ExecOptions::default()
+    };
+    let view = progress::View::new(
+        plan.changes
+            .iter()
+            .filter(|c| c.adopt || c.action != reconcile_engine::Action::NoOp)
+            .count(),
+    );
+    let report = reconcile_engine::execute(
+        Arc::clone(&session.provider),
+        plan,
+        &opts,
+        &mut journal,
+        |e| view.event(&e),
+    )
+    .await
+    .into_diagnostic()?;
+    view.finish();
+    print_report(&report);
+    Ok(report)
+}
+
+fn print_report(report: &ApplyReport) {
+    let mut err = std::io::stderr().lock();
+    let _ = writeln!(
+        err,
+        "\nApply {}: {} — {} succeeded, {} failed, {} skipped{} in {:.1}s ({} requests).",
+        report.apply_id,
+        match report.outcome {
+            ApplyOutcome::Succeeded => "complete",
+            ApplyOutcome::Failed => "failed, stopped",
+            ApplyOutcome::RolledBack => "failed, rolled back",
+            ApplyOutcome::RollbackFailed => "failed, rollback incomplete",
+        },
+        report.succeeded.len(),
+        report.failed.len(),
+        report.skipped.len(),
+        if report.rolled_back.is_empty() {
+            String::new()
+        } else {
+            format!(", {} undone", report.rolled_back.len())
+        },
+        report.elapsed.as_secs_f64(),
+        report.requests,
+    );
+    for (address, error) in &report.failed {
+        let _ = writeln!(err, "  failed: {address}: {error}");
+    }
+    for (address, why) in &report.not_reversed {
+        let _ = writeln!(err, "  not undone: {address}: {why}");
+    }
+    if let Some(next) = report.how_to_go_on() {
+        let _ = writeln!(err, "{next}");
+    }
+}
+
+fn report_outcome(report: &ApplyReport) -> Outcome {
+    match report.outcome {
+        ApplyOutcome::Succeeded => Outcome::Success,
+        _ => Outcome::Failure,
+    }
+}
+
+fn unavailable_or(plan: &Plan, outcome: Outcome) -> Outcome {
+    if outcome == Outcome::Success && !plan.unavailable.is_empty() {
+        Outcome::Unavailable
+    } else {
+        outcome
+    }
+}
+
+/// Takes the stack's lock or says who holds it.
+pub fn take_lock(
+    global: &Global,
+    stack: &str,
+    command: &str,
+) -> Result<reconcile_engine::LockGuard> {
+    Lock::acquire(&global.state_dir, stack, command)
+        .into_diagnostic()
+        .wrap_err("another apply of this stack is running")
+}
+
+/// Asks before changing anything, unless told not to; refuses without a
+/// terminal.
+pub fn confirm(auto_approve: bool, what: &str) -> Result<()> {
+    if auto_approve {
+        return Ok(());
+    }
+    if !std::io::stdin().is_terminal() {
+        return Err(miette!(
+            help = "pass `--auto-approve` to {what} without a prompt",
+            "refusing to {what} without confirmation: stdin is not a terminal"
+        ));
+    }
+    eprint!("\nDo you want to {what} these changes? Only `yes` is accepted: ");
+    let _ = std::io::stderr().flush();
+    let mut answer = String::new();
+    std::io::stdin().read_line(&mut answer).into_diagnostic()?;
+    if answer.trim() == "yes" {
+        Ok(())
+    } else {
+        Err(miette!("{what} cancelled; nothing was changed"))
+    }
+}

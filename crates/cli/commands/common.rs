@@ -1,0 +1,91 @@
+//! Steps several commands share: load a spec, connect, read, plan.
+
+use std::path::{Path, PathBuf};
+
+use miette::{IntoDiagnostic, Result, WrapErr, miette};
+use reconcile_engine::{LiveState, Plan, Provider, ReadRequest, make_plan};
+use reconcile_model::{LoadedSpec, Resource};
+
+use crate::args::Connection;
+use crate::connect::{Session, connect};
+
+/// A spec loaded and turned into desired resources.
+pub struct Desired {
+    pub loaded: LoadedSpec,
+    pub resources: Vec<Resource>,
+}
+
+impl Desired {
+    pub fn stack(&self) -> &str {
+        &self.loaded.spec.stack
+    }
+}
+
+/// Loads and validates a spec; diagnostics become the error.
+pub fn load_spec(path: &Path) -> Result<LoadedSpec> {
+    reconcile_model::load(path).map_err(|diagnostics| miette!("{diagnostics}"))
+}
+
+/// Loads a spec and resolves its desired resources (reading secrets to
+/// fingerprint them; their values stay inside the model).
+pub fn desired(path: &Path) -> Result<Desired> {
+    let loaded = load_spec(path)?;
+    let resources = loaded
+        .spec
+        .resources(&loaded.dir)
+        .map_err(|e| miette!("{}: {e}", path.display()))?;
+    Ok(Desired { loaded, resources })
+}
+
+/// Connects for a loaded spec.
+pub async fn session(desired: &Desired, conn: &Connection, state_dir: &Path) -> Result<Session> {
+    connect(
+        conn,
+        state_dir,
+        desired.loaded.spec.region.as_deref(),
+        desired.stack(),
+        &desired.loaded.dir,
+    )
+    .await
+}
+
+/// Reads the live state of a stack.
+pub async fn read_live(
+    session: &Session,
+    stack: &str,
+    desired: &[Resource],
+    adopt: bool,
+) -> Result<LiveState> {
+    session
+        .provider
+        .read(&ReadRequest {
+            stack,
+            desired,
+            adopt,
+        })
+        .await
+        .into_diagnostic()
+        .wrap_err("cannot read the live account")
+}
+
+/// Reads and plans.
+pub async fn plan_for(
+    desired: &Desired,
+    session: &Session,
+    adopt: bool,
+    spec_path: &Path,
+) -> Result<Plan> {
+    let live = read_live(session, desired.stack(), &desired.resources, adopt).await?;
+    make_plan(
+        desired.stack(),
+        &spec_path.display().to_string(),
+        &absolute(&desired.loaded.dir).display().to_string(),
+        desired.resources.clone(),
+        live,
+    )
+    .into_diagnostic()
+}
+
+pub fn absolute(path: &Path) -> PathBuf {
+    std::path::absolute(path).unwrap_or_else(|_| path.to_owned())
+}

@@ -1,0 +1,80 @@
+//! `reconcile destroy`: remove everything the stack owns.
+#![allow(clippy::print_stdout)]
+
+use std::path::Path;
+use std::sync::Arc;
+
+use miette::{IntoDiagnostic, Result};
+use reconcile_engine::{ApplyOutcome, ExecOptions, Journal, make_plan};
+
+use super::apply::{confirm, take_lock};
+use super::{common, progress};
+use crate::Outcome;
+use crate::args::{Connection, Global, PlanFormat};
+
+pub fn run(
+    global: &Global,
+    spec: &Path,
+    conn: &Connection,
+    auto_approve: bool,
+    parallelism: usize,
+) -> Result<Outcome> {
+    let desired = common::desired(spec)?;
+    let stack = desired.stack().to_owned();
+    super::runtime()?.block_on(async {
+        let session = common::session(&desired, conn, &global.state_dir).await?;
+        let _lock = take_lock(global, &stack, "destroy")?;
+        // Nothing desired: every owned resource becomes a delete, in reverse
+        // dependency order.
+        let live = common::read_live(&session, &stack, &[], false).await?;
+        let plan = make_plan(
+            &stack,
+            &spec.display().to_string(),
+            &common::absolute(&desired.loaded.dir).display().to_string(),
+            Vec::new(),
+            live,
+        )
+        .into_diagnostic()?;
+        print!(
+            "{}",
+            super::plan::render_plan(&plan, PlanFormat::Text, global, false)
+        );
+        if !plan.has_changes() {
+            println!("Stack `{stack}` owns nothing in this account.");
+            return Ok(Outcome::Success);
+        }
+        confirm(auto_approve, "destroy")?;
+        let mut journal = Journal::begin(&global.state_dir, &plan).into_diagnostic()?;
+        let opts = ExecOptions {
+            parallelism: parallelism.max(1),
+            on_failure: reconcile_engine::OnFailure::Stop,
+            ..ExecOptions::default()
+        };
+        let view = progress::View::new(plan.changes.len());
+        let report = reconcile_engine::execute(
+            Arc::clone(&session.provider),
+            &plan,
+            &opts,
+            &mut journal,
+            |e| view.event(&e),
+        )
+        .await
+        .into_diagnostic()?;
+        view.finish();
+        println!(
+            "\nDestroy {}: {} deleted, {} failed in {:.1}s.",
+            report.apply_id,
+            report.succeeded.len(),
+            report.failed.len(),
+            report.elapsed.as_secs_f64()
+        );
+        for (address, error) in &report.failed {
+            println!("  failed: {address}: {error}");
+        }
+        Ok(if report.outcome == ApplyOutcome::Succeeded {
+            Outcome::Success
+        } else {
+            Outcome::Failure
+        })
+    })
+}

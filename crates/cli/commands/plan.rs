@@ -1,0 +1,78 @@
+//! `reconcile plan`: read the account, diff, order, show.
+#![allow(clippy::print_stdout)]
+
+use std::io::Write;
+use std::path::Path;
+
+use miette::{IntoDiagnostic, Result, WrapErr};
+use reconcile_engine::Plan;
+use reconcile_engine::render::{self, TextOptions};
+
+use super::common;
+use crate::Outcome;
+use crate::args::{Connection, Global, PlanFormat};
+
+pub struct PlanArgs<'a> {
+    pub spec: &'a Path,
+    pub conn: &'a Connection,
+    pub format: PlanFormat,
+    pub out: Option<&'a Path>,
+    pub detailed_exitcode: bool,
+    pub adopt: bool,
+    pub show_unchanged: bool,
+}
+
+pub fn run(global: &Global, args: &PlanArgs<'_>) -> Result<Outcome> {
+    let desired = common::desired(args.spec)?;
+    let plan = super::runtime()?.block_on(async {
+        let session = common::session(&desired, args.conn, &global.state_dir).await?;
+        common::plan_for(&desired, &session, args.adopt, args.spec).await
+    })?;
+    let rendered = render_plan(&plan, args.format, global, args.show_unchanged);
+    let mut out = std::io::stdout().lock();
+    out.write_all(rendered.as_bytes()).into_diagnostic()?;
+    out.flush().into_diagnostic()?;
+    if let Some(path) = args.out {
+        plan.save(path)
+            .into_diagnostic()
+            .wrap_err_with(|| format!("cannot save the plan to `{}`", path.display()))?;
+        tracing::info!("plan saved to {}", path.display());
+    }
+    Ok(plan_outcome(&plan, args.detailed_exitcode))
+}
+
+/// The exit status a plan earns.
+pub fn plan_outcome(plan: &Plan, detailed: bool) -> Outcome {
+    if !plan.conflicts.is_empty() {
+        Outcome::Failure
+    } else if !plan.unavailable.is_empty() {
+        Outcome::Unavailable
+    } else if detailed && plan.has_changes() {
+        Outcome::Changes
+    } else {
+        Outcome::Success
+    }
+}
+
+pub fn render_plan(
+    plan: &Plan,
+    format: PlanFormat,
+    global: &Global,
+    show_unchanged: bool,
+) -> String {
+    match format {
+        PlanFormat::Text => render::text(
+            plan,
+            &TextOptions {
+                color: crate::output::color_stdout(global.color),
+                show_no_op: show_unchanged,
+            },
+        ),
+        PlanFormat::Json => {
+            let mut s = serde_json::to_string_pretty(&render::json(plan)).expect("JSON renders");
+            s.push('\n');
+            s
+        }
+        PlanFormat::Markdown => render::markdown(plan),
+    }
+}

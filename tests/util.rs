@@ -1,0 +1,131 @@
+//! Helpers to run the built binary in a scratch directory.
+
+use std::path::{Path, PathBuf};
+use std::process::Output;
+
+use assert_cmd::Command;
+
+/// The repository root (where `specs/` lives).
+pub fn root() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+}
+
+/// A scratch workspace: a temporary state dir, and copies of the example
+/// specs so that tests may edit them.
+pub struct Scratch {
+    pub dir: tempfile::TempDir,
+}
+
+impl Scratch {
+    pub fn new() -> Self {
+        let dir = tempfile::tempdir().expect("temp dir");
+        copy_dir(&root().join("specs"), &dir.path().join("specs"));
+        Self { dir }
+    }
+
+    pub fn path(&self) -> &Path {
+        self.dir.path()
+    }
+
+    pub fn state_dir(&self) -> PathBuf {
+        self.dir.path().join(".reconcile")
+    }
+
+    pub fn spec(&self, name: &str) -> PathBuf {
+        self.dir.path().join("specs").join(name)
+    }
+
+    /// `reconcile <args>` run in the scratch dir, with its state dir, no
+    /// colour, and no AWS settings from the environment.
+    pub fn cmd(&self) -> Command {
+        let mut cmd = Command::cargo_bin("reconcile").expect("binary built");
+        cmd.current_dir(self.dir.path())
+            .env("RECONCILE_STATE_DIR", self.state_dir())
+            .env("NO_COLOR", "1")
+            .env_remove("AWS_PROFILE")
+            .env_remove("AWS_ENDPOINT_URL")
+            .env_remove("RUST_LOG")
+            .env_remove("RECONCILE_FINGERPRINT_KEY");
+        cmd
+    }
+
+    pub fn run(&self, args: &[&str]) -> Output {
+        self.cmd().args(args).output().expect("binary runs")
+    }
+
+    /// The local emulator's persisted state, as JSON.
+    pub fn local_state(&self) -> serde_json::Value {
+        let path = self.state_dir().join("local").join("emulator.json");
+        let bytes = std::fs::read(&path).unwrap_or_default();
+        if bytes.is_empty() {
+            serde_json::Value::Null
+        } else {
+            serde_json::from_slice(&bytes).expect("emulator state is JSON")
+        }
+    }
+
+    pub fn edit_local_state(&self, f: impl FnOnce(&mut serde_json::Value)) {
+        let path = self.state_dir().join("local").join("emulator.json");
+        let mut state = self.local_state();
+        f(&mut state);
+        std::fs::write(&path, serde_json::to_vec(&state).unwrap()).unwrap();
+    }
+}
+
+pub fn stdout(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stdout).into_owned()
+}
+
+pub fn stderr(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stderr).into_owned()
+}
+
+pub fn code(o: &Output) -> i32 {
+    o.status.code().unwrap_or(-1)
+}
+
+/// Fails with both streams shown when the exit status is not `want`.
+#[track_caller]
+pub fn expect_code(o: &Output, want: i32) {
+    assert_eq!(
+        code(o),
+        want,
+        "exit status {} (wanted {want})\n--- stdout\n{}\n--- stderr\n{}",
+        code(o),
+        stdout(o),
+        stderr(o)
+    );
+}
+
+fn copy_dir(from: &Path, to: &Path) {
+    std::fs::create_dir_all(to).unwrap();
+    for entry in std::fs::read_dir(from).unwrap() {
+        let entry = entry.unwrap();
+        let target = to.join(entry.file_name());
+        if entry.file_type().unwrap().is_dir() {
+            copy_dir(&entry.path(), &target);
+        } else {
+            std::fs::copy(entry.path(), &target).unwrap();
+        }
+    }
+}
+
+/// The contents of every demo secret file shipped under `specs/demo/`: none
+/// may ever appear in output, plan files, journals or logs.
+pub fn demo_secrets() -> Vec<String> {
+    let mut out = Vec::new();
+    let dir = root().join("specs").join("demo");
+    if let Ok(entries) = std::fs::read_dir(dir) {
+        for e in entries.flatten() {
+            if let Ok(text) = std::fs::read_to_string(e.path()) {
+                // Distinctive lines, not whole files (whitespace may differ).
+                for line in text.lines().map(str::trim).filter(|l| l.len() >= 12) {
+                    if !line.starts_with("-----") {
+                        out.push(line.to_owned());
+                    }
+                }
+            }
+        }
+    }
+    out
+}
