@@ -3,8 +3,8 @@
 
 use std::path::{Path, PathBuf};
 
-use reconcile_model::load::yaml;
 use reconcile_model::load::structure::to_json;
+use reconcile_model::load::yaml;
 
 fn specs_dir() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../specs")
@@ -87,8 +87,16 @@ fn resources_never_contain_the_secrets() {
         let debug = format!("{resources:?}");
         for secret in &secrets {
             for line in secret.lines().filter(|l| l.len() > 8) {
-                assert!(!json.contains(line), "{}: JSON holds `{line}`", path.display());
-                assert!(!debug.contains(line), "{}: Debug holds `{line}`", path.display());
+                assert!(
+                    !json.contains(line),
+                    "{}: JSON holds `{line}`",
+                    path.display()
+                );
+                assert!(
+                    !debug.contains(line),
+                    "{}: Debug holds `{line}`",
+                    path.display()
+                );
             }
         }
         for r in &resources {

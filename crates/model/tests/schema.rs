@@ -37,5 +37,8 @@ fn schema_is_draft_07_and_describes_every_field() {
             }
         }
     }
-    assert!(missing.is_empty(), "fields without a description: {missing:?}");
+    assert!(
+        missing.is_empty(),
+        "fields without a description: {missing:?}"
+    );
 }

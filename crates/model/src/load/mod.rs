@@ -264,7 +264,9 @@ fn validate(
 }
 
 fn to_diagnostic(file: &str, tree: &Node, issue: Issue) -> Diagnostic {
-    let pos = issue.pos.unwrap_or_else(|| locate(tree, &issue.path));
+    let pos = issue
+        .pos
+        .unwrap_or_else(|| locate(tree, &issue.path, issue.on_key));
     Diagnostic {
         file: file.to_owned(),
         line: pos.line,
@@ -279,7 +281,7 @@ fn to_diagnostic(file: &str, tree: &Node, issue: Issue) -> Diagnostic {
 /// Where `path` points in the tree: a scalar's own position, a map's or
 /// list's key, or, when the path goes further than the file, the deepest
 /// key that exists.
-fn locate(root: &Node, path: &[Seg]) -> Pos {
+fn locate(root: &Node, path: &[Seg], on_key: bool) -> Pos {
     let mut node = root;
     let mut key_pos: Option<Pos> = None;
     for seg in path {
@@ -299,6 +301,7 @@ fn locate(root: &Node, path: &[Seg]) -> Pos {
         }
     }
     match node.value {
+        _ if on_key => key_pos.unwrap_or(node.pos),
         Value::Map(_) | Value::Seq(_) | Value::Null => key_pos.unwrap_or(node.pos),
         _ => node.pos,
     }
@@ -404,6 +407,25 @@ fn semantic(json: &Json, tree: &Node, structural: &[Issue], rules: &mut Rules) {
     for (k, v) in entries("campaigns") {
         if let Some(c) = read(Some(&v)) {
             rules.campaign(&k, &c);
+        }
+    }
+    // Campaigns with a structural problem still get their schedule and
+    // segment checked, so that one typo does not hide the rest.
+    if let Some(campaigns) = json.get("campaigns").and_then(Json::as_object) {
+        for (k, v) in campaigns {
+            if clean(&p(&["campaigns", k])) {
+                continue;
+            }
+            let segment = v
+                .get("segment")
+                .and_then(Json::as_str)
+                .filter(|_| clean(&p(&["campaigns", k, "segment"])));
+            let schedule = if clean(&p(&["campaigns", k, "schedule"])) {
+                read::<crate::spec::Schedule>(v.get("schedule"))
+            } else {
+                None
+            };
+            rules.partial_campaign(k, segment, schedule.as_ref());
         }
     }
     if clean(&p(&["event_stream"]))

@@ -135,6 +135,21 @@ pub struct Rules {
     pub issues: Vec<Issue>,
 }
 
+/// `UTC+05:30` → 330 minutes; `UTC` → 0.
+fn offset_minutes(zone: &str) -> Option<i32> {
+    let rest = zone.strip_prefix("UTC")?;
+    if rest.is_empty() {
+        return Some(0);
+    }
+    let (sign, digits) = match rest.as_bytes().first()? {
+        b'+' => (1, &rest[1..]),
+        b'-' => (-1, &rest[1..]),
+        _ => return None,
+    };
+    let (h, m) = digits.split_once(':').unwrap_or((digits, "0"));
+    Some(sign * (h.parse::<i32>().ok()? * 60 + m.parse::<i32>().ok()?))
+}
+
 fn path(parts: &[&str]) -> Vec<Seg> {
     parts.iter().map(|p| Seg::Key((*p).to_owned())).collect()
 }
@@ -254,17 +269,21 @@ impl Rules {
             let kp = join(&at, &[k]);
             let lower = k.to_ascii_lowercase();
             if lower.starts_with("aws:") {
-                self.push(Issue::new(
-                    &kp,
-                    format!("tag key `{k}` uses the reserved prefix `aws:`"),
-                ));
+                self.push(
+                    Issue::new(
+                        &kp,
+                        format!("tag key `{k}` uses the reserved prefix `aws:`"),
+                    )
+                    .on_key(),
+                );
             } else if lower.starts_with("reconcile:") {
                 self.push(
                     Issue::new(
                         &kp,
                         format!("tag key `{k}` uses the reserved prefix `reconcile:`"),
                     )
-                    .hint("`reconcile:` tags are written by reconcile itself to track ownership"),
+                    .hint("`reconcile:` tags are written by reconcile itself to track ownership")
+                    .on_key(),
                 );
             }
             if k.is_empty() || k.chars().count() > 128 {
@@ -273,7 +292,8 @@ impl Rules {
                         &kp,
                         format!("tag key is {} characters long", k.chars().count()),
                     )
-                    .expected("1 to 128 characters"),
+                    .expected("1 to 128 characters")
+                    .on_key(),
                 );
             }
             if v.chars().count() > 256 {
@@ -582,11 +602,12 @@ impl Rules {
                     }
                 })
                 .collect();
-            let cleaned = cleaned
+            let cleaned: String = cleaned
                 .trim_start_matches(['-', '_'])
                 .chars()
                 .take(128)
-                .collect::<String>();
+                .collect();
+            let cleaned = cleaned.trim_end_matches(['-', '_']);
             let mut issue = Issue::new(
                 &join(&base, &["name"]),
                 format!("`{}` is not a valid template name", t.name),
@@ -594,7 +615,7 @@ impl Rules {
             .expected(
                 "a letter or digit, then letters, digits, `_` and `-`, at most 128 characters",
             );
-            if is_template_name(&cleaned) {
+            if is_template_name(cleaned) {
                 issue = issue.hint(format!("for example `{cleaned}`"));
             }
             self.push(issue);
@@ -684,10 +705,17 @@ impl Rules {
                 };
                 if CAMPAIGN_TIMEZONES.contains(&candidate.as_str()) {
                     hint = Some(format!("write `{candidate}`"));
-                } else {
-                    hint = Some(format!(
-                        "`{candidate}` is not one of the offsets Pinpoint accepts for campaigns"
-                    ));
+                } else if let Some(minutes) = offset_minutes(&candidate) {
+                    let closest = CAMPAIGN_TIMEZONES
+                        .iter()
+                        .filter_map(|z| offset_minutes(z).map(|m| (m, *z)))
+                        .min_by_key(|(m, _)| (m - minutes).abs())
+                        .map(|(_, z)| z);
+                    hint = closest.map(|z| {
+                        format!(
+                            "Pinpoint has no `{candidate}` for campaigns; the nearest offset it takes is `{z}`"
+                        )
+                    });
                 }
             }
         }
@@ -727,7 +755,7 @@ impl Rules {
         }
     }
 
-    fn schedule(&mut self, base: &[Seg], s: &Schedule, is_paused: bool) {
+    pub fn schedule(&mut self, base: &[Seg], s: &Schedule, is_paused: bool) {
         let now = self.now;
         let start = match &s.start_time {
             StartTime::Immediate => Some(now),
@@ -815,6 +843,31 @@ impl Rules {
                 self.keys.templates = known;
             }
             (true, None) => {}
+        }
+    }
+
+    /// The parts of a campaign that passed the structural pass when the
+    /// campaign as a whole did not: its segment reference and schedule.
+    pub fn partial_campaign(
+        &mut self,
+        key: &str,
+        segment: Option<&str>,
+        schedule: Option<&Schedule>,
+    ) {
+        let base = path(&["campaigns", key]);
+        if let Some(segment) = segment {
+            let known = std::mem::take(&mut self.keys.segments);
+            self.reference(
+                &join(&base, &["segment"]),
+                "segment",
+                "segments",
+                segment,
+                &known,
+            );
+            self.keys.segments = known;
+        }
+        if let Some(s) = schedule {
+            self.schedule(&join(&base, &["schedule"]), s, false);
         }
     }
 

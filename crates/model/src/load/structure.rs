@@ -48,6 +48,8 @@ pub struct Issue {
     pub message: String,
     pub expected: Option<String>,
     pub hint: Option<String>,
+    /// Point at the key of the last path step rather than at its value.
+    pub on_key: bool,
 }
 
 impl Issue {
@@ -58,7 +60,13 @@ impl Issue {
             message: message.into(),
             expected: None,
             hint: None,
+            on_key: false,
         }
+    }
+
+    pub fn on_key(mut self) -> Issue {
+        self.on_key = true;
+        self
     }
 
     pub fn at(mut self, pos: Pos) -> Issue {
@@ -94,6 +102,10 @@ struct Ctx<'a> {
 }
 
 /// Walks `node` against `schema` (the root of the generated schema).
+///
+/// The JSON returned is best-effort: a value that failed is left out of its
+/// map or list, so only parts with no issue under their path may be read
+/// into typed structs.
 pub fn walk(root_schema: &Json, node: &Node) -> (Json, Vec<Issue>) {
     let empty = Map::new();
     let defs = root_schema
@@ -303,6 +315,17 @@ impl<'s> Walker<'s> {
         };
         match s.parse::<SecretRef>() {
             Ok(_) => Some(Json::String(s.clone())),
+            Err(_) if s.trim_start().starts_with("${") => {
+                let shown: String = s.chars().take(60).collect();
+                self.push(
+                    Issue::new(path, format!("`{shown}` is not a secret reference"))
+                        .at(node.pos)
+                        .expected(
+                            "`${env:NAME}` (NAME of letters, digits and `_`) or `${file:path}`",
+                        ),
+                );
+                None
+            }
             Err(_) => {
                 // Never echo what may be a pasted secret.
                 self.push(
@@ -395,18 +418,28 @@ impl<'s> Walker<'s> {
         }
         let names: Vec<String> = values.iter().map(json_text).collect();
         let written = node.scalar_text();
-        let hint = names
-            .iter()
-            .find(|n| {
-                n.eq_ignore_ascii_case(&written)
-                    || n.replace('_', "")
-                        .eq_ignore_ascii_case(&written.replace(['_', '-', ' '], ""))
-            })
+        let alias = match written.to_ascii_uppercase().as_str() {
+            "IOS" | "APPLE" => Some("APNS"),
+            "ANDROID" | "FCM" | "FIREBASE" => Some("GCM"),
+            _ => None,
+        }
+        .filter(|a| names.iter().any(|n| n == a));
+        let hint = alias
+            .map(|a| format!("use `{a}` (the API's name for that push service)"))
             .or_else(|| {
-                nearest(&written, names.iter().map(String::as_str))
-                    .and_then(|w| names.iter().find(|n| n.as_str() == w))
-            })
-            .map(|w| format!("did you mean `{w}`? (values are case-sensitive)"));
+                names
+                    .iter()
+                    .find(|n| {
+                        n.eq_ignore_ascii_case(&written)
+                            || n.replace('_', "")
+                                .eq_ignore_ascii_case(&written.replace(['_', '-', ' '], ""))
+                    })
+                    .or_else(|| {
+                        nearest(&written, names.iter().map(String::as_str))
+                            .and_then(|w| names.iter().find(|n| n.as_str() == w))
+                    })
+                    .map(|w| format!("did you mean `{w}`? (values are case-sensitive)"))
+            });
         self.push(
             Issue::new(path, format!("{} is not an allowed value", shown(node)))
                 .at(node.pos)
@@ -434,7 +467,6 @@ impl<'s> Walker<'s> {
             Value::Seq(items) if wants("array") => {
                 let item_schema = schema.get("items");
                 let mut out = Vec::new();
-                let mut ok = true;
                 for (i, item) in items.iter().enumerate() {
                     path.push(Seg::Index(i));
                     let v = match item_schema {
@@ -450,12 +482,11 @@ impl<'s> Walker<'s> {
                         None => Some(to_json(item)),
                     };
                     path.pop();
-                    match v {
-                        Some(v) => out.push(v),
-                        None => ok = false,
+                    if let Some(v) = v {
+                        out.push(v);
                     }
                 }
-                ok.then_some(Json::Array(out))
+                Some(Json::Array(out))
             }
             Value::Bool(b) if wants("boolean") => Some(Json::Bool(*b)),
             Value::Int(i) if wants("integer") || wants("number") => {
@@ -568,7 +599,6 @@ impl<'s> Walker<'s> {
             schema.get("properties").and_then(Json::as_object);
         let additional = schema.get("additionalProperties");
         let mut out = Map::new();
-        let mut ok = true;
         for (k, v) in entries {
             let Some(key) = k.key_text() else {
                 self.push(
@@ -578,7 +608,6 @@ impl<'s> Walker<'s> {
                     )
                     .at(k.pos),
                 );
-                ok = false;
                 continue;
             };
             path.push(Seg::Key(key.clone()));
@@ -599,11 +628,8 @@ impl<'s> Walker<'s> {
                 }
             };
             path.pop();
-            match value {
-                Some(value) => {
-                    out.insert(key, value);
-                }
-                None => ok = false,
+            if let Some(value) = value {
+                out.insert(key, value);
             }
         }
         for req in schema
@@ -630,10 +656,9 @@ impl<'s> Walker<'s> {
                 }
                 self.push(issue);
                 path.pop();
-                ok = false;
             }
         }
-        ok.then_some(Json::Object(out))
+        Some(Json::Object(out))
     }
 
     fn unknown_key(
@@ -692,8 +717,15 @@ fn describe_types(types: &[&str]) -> String {
 /// The first sentence of a description, on one line.
 fn first_sentence(d: &str) -> String {
     let one_line = d.split_whitespace().collect::<Vec<_>>().join(" ");
-    match one_line.find(". ") {
-        Some(i) => one_line[..=i].to_owned(),
-        None => one_line,
+    let mut from = 0;
+    while let Some(i) = one_line[from..].find(". ").map(|i| i + from) {
+        let before = &one_line[..i];
+        let abbreviation = before.ends_with("e.g") || before.ends_with("i.e");
+        let next_upper = one_line[i + 2..].starts_with(|c: char| c.is_uppercase());
+        if !abbreviation && next_upper {
+            return one_line[..=i].to_owned();
+        }
+        from = i + 2;
     }
+    one_line
 }
