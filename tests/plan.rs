@@ -61,7 +61,7 @@ fn an_empty_account_plans_every_resource_of_the_recipe_as_a_create() {
     assert!(pos("app") < pos("channel.gcm"));
     assert!(pos("segment.high_value_customers") < pos("campaign.flash_sale"));
     assert!(pos("campaign.flash_sale") < pos("event_stream"));
-    assert!(pos("kinesis_stream.pinpoint_events") < pos("event_stream"));
+    assert!(pos("kinesis_stream.events") < pos("event_stream"));
     assert!(pos("iam_role.pinpoint_events") < pos("event_stream"));
     assert!(pos("app") < pos("alarm.push_failures"));
 
@@ -137,7 +137,7 @@ fn end_of_support_marks_resources_unavailable_and_never_deletes() {
         ]),
         0,
     );
-    s.edit_local_state(|state| state["end_of_support"] = serde_json::Value::Bool(true));
+    s.set_end_of_support();
     let o = s.run(&[
         "plan",
         "--local",

@@ -64,11 +64,18 @@ impl Scratch {
         }
     }
 
-    pub fn edit_local_state(&self, f: impl FnOnce(&mut serde_json::Value)) {
+    /// Turns the local emulator's end-of-support switch on, as AWS answers
+    /// since Pinpoint's end of support. (A textual edit: the state holds
+    /// 128-bit Kinesis hash keys that `serde_json::Value` cannot carry.)
+    pub fn set_end_of_support(&self) {
         let path = self.state_dir().join("local").join("emulator.json");
-        let mut state = self.local_state();
-        f(&mut state);
-        std::fs::write(&path, serde_json::to_vec(&state).unwrap()).unwrap();
+        let text = std::fs::read_to_string(&path).expect("local emulator state");
+        let edited = text.replacen("\"end_of_support\":false", "\"end_of_support\":true", 1);
+        assert_ne!(
+            text, edited,
+            "no end_of_support switch in the emulator state"
+        );
+        std::fs::write(&path, edited).unwrap();
     }
 }
 
