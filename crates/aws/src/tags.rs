@@ -14,9 +14,11 @@
 //!   all), and the names of IAM roles, Kinesis streams, push templates and
 //!   alarms (their list calls do not return tags, so finding them by tag
 //!   would cost one call per resource in the account). Entries are
-//!   space-separated, chunked into values of at most 256 characters
-//!   ([`index_tags`], [`parse_index`]). The index only says where to look:
-//!   ownership is always checked on the resource's own tags.
+//!   space-separated in one tag while they fit, deflated and in base64
+//!   across several tags beyond ([`index_tags`], [`parse_index`]). The
+//!   index only says where to look: ownership is always checked on the
+//!   resource's own tags. Entries are added before a create and removed
+//!   after a delete, so a crash leaves at worst an entry for nothing.
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 
@@ -190,46 +192,115 @@ pub fn decode_entry(s: &str) -> Option<String> {
     String::from_utf8(bytes?).ok()
 }
 
-/// The index tags (`reconcile:own:<kind>:<n>`) for the entries of `kind`.
+/// Most bytes an index may inflate to (a guard against a hostile tag).
+const MAX_INDEX_BYTES: u64 = 1 << 20;
+
+/// The index tags for the entries of `kind`: `reconcile:own:<kind>:0`
+/// holding the space-separated entries when they fit in one tag value;
+/// otherwise `reconcile:own:<kind>:z<n>`, the entries deflated and in
+/// base64 (whose alphabet tags allow), cut into values of at most 256
+/// characters, which holds several times more entries in the 50 tags an
+/// app may carry.
 pub fn index_tags(kind: Kind, entries: &BTreeSet<String>) -> BTreeMap<String, String> {
-    let mut chunks: Vec<String> = Vec::new();
-    let mut current = String::new();
-    for e in entries {
-        let e = encode_entry(e);
-        if !current.is_empty() && current.len() + 1 + e.len() > MAX_TAG_VALUE {
-            chunks.push(std::mem::take(&mut current));
-        }
-        if !current.is_empty() {
-            current.push(' ');
-        }
-        current.push_str(&e);
+    use base64::Engine as _;
+    use std::io::Write as _;
+
+    let plain = entries
+        .iter()
+        .map(|e| encode_entry(e))
+        .collect::<Vec<_>>()
+        .join(" ");
+    if plain.is_empty() {
+        return BTreeMap::new();
     }
-    if !current.is_empty() {
-        chunks.push(current);
+    if plain.len() <= MAX_TAG_VALUE {
+        return BTreeMap::from([(format!("{INDEX_PREFIX}{kind}:0"), plain)]);
     }
-    chunks
-        .into_iter()
+    let mut z = flate2::write::DeflateEncoder::new(Vec::new(), flate2::Compression::best());
+    // Writing to a Vec cannot fail.
+    let _ = z.write_all(plain.as_bytes());
+    let bytes = z.finish().unwrap_or_default();
+    let text = base64::engine::general_purpose::STANDARD.encode(bytes);
+    text.as_bytes()
+        .chunks(MAX_TAG_VALUE)
         .enumerate()
-        .map(|(i, c)| (format!("{INDEX_PREFIX}{kind}:{i}"), c))
+        .map(|(i, c)| {
+            (
+                format!("{INDEX_PREFIX}{kind}:z{i}"),
+                String::from_utf8_lossy(c).into_owned(),
+            )
+        })
         .collect()
+}
+
+/// The chunk number of an index tag of `kind`, and whether it is a
+/// compressed chunk.
+fn index_chunk(tag: &str, kind: Kind) -> Option<(bool, u32)> {
+    let (k, n) = tag.strip_prefix(INDEX_PREFIX)?.rsplit_once(':')?;
+    if k != kind.as_str() {
+        return None;
+    }
+    let (z, digits) = match n.strip_prefix('z') {
+        Some(d) => (true, d),
+        None => (false, n),
+    };
+    if digits.is_empty() || !digits.bytes().all(|b| b.is_ascii_digit()) {
+        return None;
+    }
+    Some((z, digits.parse().ok()?))
 }
 
 /// Whether `tag` is one of `kind`'s index tags.
 pub fn is_index_tag(tag: &str, kind: Kind) -> bool {
-    tag.strip_prefix(INDEX_PREFIX)
-        .and_then(|rest| rest.rsplit_once(':'))
-        .is_some_and(|(k, n)| k == kind.as_str() && n.bytes().all(|b| b.is_ascii_digit()))
+    index_chunk(tag, kind).is_some()
 }
 
-/// The index kept in the app's tags, by kind.
+/// The compressed index chunks, joined and inflated.
+fn inflate(chunks: &BTreeMap<u32, &String>) -> Option<String> {
+    use base64::Engine as _;
+    use std::io::Read as _;
+
+    let text: String = chunks.values().map(|s| s.as_str()).collect();
+    let bytes = base64::engine::general_purpose::STANDARD
+        .decode(text)
+        .ok()?;
+    let mut out = String::new();
+    flate2::read::DeflateDecoder::new(bytes.as_slice())
+        .take(MAX_INDEX_BYTES)
+        .read_to_string(&mut out)
+        .ok()?;
+    Some(out)
+}
+
+/// The index kept in the app's tags, by kind. A compressed index that does
+/// not decode is ignored (with a warning): the index only says where to
+/// look.
 pub fn parse_index(tags: &BTreeMap<String, String>) -> BTreeMap<Kind, BTreeSet<String>> {
     let mut out: BTreeMap<Kind, BTreeSet<String>> = BTreeMap::new();
     for kind in INDEXED_KINDS {
+        let mut compressed: BTreeMap<u32, &String> = BTreeMap::new();
         for (k, v) in tags {
-            if is_index_tag(k, kind) {
-                out.entry(kind)
+            match index_chunk(k, kind) {
+                Some((false, _)) => out
+                    .entry(kind)
                     .or_default()
-                    .extend(v.split(' ').filter_map(decode_entry));
+                    .extend(v.split(' ').filter_map(decode_entry)),
+                Some((true, n)) => {
+                    compressed.insert(n, v);
+                }
+                None => {}
+            }
+        }
+        if compressed.is_empty() {
+            continue;
+        }
+        match inflate(&compressed) {
+            Some(text) => out
+                .entry(kind)
+                .or_default()
+                .extend(text.split(' ').filter_map(decode_entry)),
+            None => {
+                tracing::warn!(%kind, "the app's index of owned resources does not decode; ignored")
             }
         }
     }
@@ -282,14 +353,26 @@ mod tests {
 
     #[test]
     fn index_chunks_fit_tag_values_and_round_trip() {
-        let entries: BTreeSet<String> = (0..100).map(|i| format!("endpoint-{i:04}")).collect();
+        let entries: BTreeSet<String> = (0..1000).map(|i| format!("endpoint-{i:04}")).collect();
         let tags = index_tags(Kind::Endpoint, &entries);
-        assert!(tags.len() > 1);
+        // 1,000 ids: 13,000 characters plain (51 tags, more than an app
+        // may carry), 11 tags compressed.
+        assert!(tags.len() > 1 && tags.len() <= 12, "{}", tags.len());
+        assert!(tags.values().all(|v| {
+            v.bytes()
+                .all(|b| b.is_ascii_alphanumeric() || b"+/=".contains(&b))
+        }));
         assert!(tags.values().all(|v| v.len() <= MAX_TAG_VALUE));
         assert!(tags.keys().all(|k| is_index_tag(k, Kind::Endpoint)));
         let parsed = parse_index(&tags);
         assert_eq!(parsed[&Kind::Endpoint], entries);
         assert!(index_tags(Kind::Endpoint, &BTreeSet::new()).is_empty());
+        let few: BTreeSet<String> = ["a".to_owned(), "b,c".to_owned()].into();
+        let tags = index_tags(Kind::Alarm, &few);
+        assert_eq!(tags.len(), 1);
+        assert_eq!(tags.values().next().unwrap(), "a =622c63");
+        assert_eq!(parse_index(&tags)[&Kind::Alarm], few);
+        assert!(!is_index_tag("reconcile:own:alarm:zz", Kind::Alarm));
     }
 
     #[test]
