@@ -42,3 +42,37 @@ fn schema_is_draft_07_and_describes_every_field() {
         "fields without a description: {missing:?}"
     );
 }
+
+#[test]
+fn the_spec_reference_documents_every_key() {
+    let readme = std::fs::read_to_string(
+        PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../specs/README.md"),
+    )
+    .unwrap();
+    let schema = reconcile_model::json_schema();
+    let mut sections = vec![("Spec (top level)".to_owned(), &schema)];
+    for (name, def) in schema["definitions"].as_object().unwrap() {
+        if def.get("properties").is_some() {
+            sections.push((name.clone(), def));
+        }
+    }
+    let mut missing = Vec::new();
+    for (name, def) in sections {
+        let heading = format!("\n### {name}\n");
+        let Some(start) = readme.find(&heading) else {
+            missing.push(format!("section {name}"));
+            continue;
+        };
+        let body = &readme[start + heading.len()..];
+        let body = &body[..body.find("\n### ").unwrap_or(body.len())];
+        for key in def["properties"].as_object().unwrap().keys() {
+            if !body.contains(&format!("| `{key}` |")) {
+                missing.push(format!("{name}.{key}"));
+            }
+        }
+    }
+    assert!(
+        missing.is_empty(),
+        "specs/README.md does not document: {missing:?}"
+    );
+}

@@ -344,9 +344,18 @@ fn semantic(json: &Json, tree: &Node, structural: &[Issue], rules: &mut Rules) {
         rules.region(region);
     }
     if clean(&p(&["app"]))
-        && let Some(app) = read(json.get("app"))
+        && let Some(app) = read::<crate::spec::App>(json.get("app"))
     {
-        rules.app(&app);
+        // One fingerprint tag per resource with write-only fields: every
+        // configured channel (credentials) and settings with the two flags.
+        let channels = json
+            .get("channels")
+            .and_then(Json::as_object)
+            .map_or(0, |c| c.values().filter(|v| !v.is_null()).count());
+        let settings = app.settings.as_ref().is_some_and(|s| {
+            s.cloudwatch_metrics_enabled.is_some() || s.event_tagging_enabled.is_some()
+        });
+        rules.app(&app, channels + usize::from(settings));
     }
     let channels = json.get("channels");
     for ch in ChannelKey::ALL {

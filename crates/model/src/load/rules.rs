@@ -340,8 +340,19 @@ impl Rules {
         }
     }
 
-    pub fn app(&mut self, app: &App) {
+    /// `fingerprint_tags`: how many `reconcile:fp:<address>` tags the app
+    /// will carry (one per resource with write-only fields).
+    pub fn app(&mut self, app: &App, fingerprint_tags: usize) {
         let base = path(&["app"]);
+        let budget = 48usize.saturating_sub(fingerprint_tags);
+        if fingerprint_tags > 0 && app.tags.len() > budget && app.tags.len() <= 48 {
+            self.push(
+                Issue::new(&join(&base, &["tags"]), format!("{} tags leave no room for the app's own", app.tags.len()))
+                    .expected(format!(
+                        "at most {budget} tags: the app also carries `reconcile:stack`, `reconcile:key` and {fingerprint_tags} `reconcile:fp:` tag(s) holding credential fingerprints"
+                    )),
+            );
+        }
         if app.name.trim().is_empty() {
             self.push(Issue::new(&join(&base, &["name"]), "the app name is empty"));
         } else if app.name.chars().count() > 64 {

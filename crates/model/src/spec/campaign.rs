@@ -39,8 +39,9 @@ pub struct Campaign {
     /// template's name).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub template: Option<String>,
-    /// The template version to use (API `TemplateConfiguration.PushTemplate.
-    /// Version`). Default: the template's active version.
+    /// The template version to use (API
+    /// `TemplateConfiguration.PushTemplate.Version`). Default: the
+    /// template's active version.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub template_version: Option<u32>,
     /// When the campaign runs (API `Schedule`).
