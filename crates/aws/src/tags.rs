@@ -300,7 +300,7 @@ pub fn parse_index(tags: &BTreeMap<String, String>) -> BTreeMap<Kind, BTreeSet<S
                 .or_default()
                 .extend(text.split(' ').filter_map(decode_entry)),
             None => {
-                tracing::warn!(%kind, "the app's index of owned resources does not decode; ignored")
+                tracing::warn!(%kind, "the app's index of owned resources does not decode; ignored");
             }
         }
     }
