@@ -5,5 +5,6 @@
 mod util;
 
 mod apply;
+mod gitops;
 mod plan;
 mod validate;
