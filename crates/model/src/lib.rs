@@ -1,12 +1,18 @@
 //! The typed model of a push stack.
 //!
-//! Start with [`Spec`](spec::Spec) (what a user writes) and
-//! [`Resource`](resource::Resource) (what both the spec and the live account
+//! Start with [`Spec`] (what a user writes) and
+//! [`Resource`] (what both the spec and the live account
 //! become, and what the engine diffs). [`resources`] is the contract between
 //! the two: [`Spec::resources`](spec::Spec::resources) and the per-kind
 //! functions ([`resources::segment_resource`], ...) that the provider calls
-//! on live state too. [`address`] names resources, [`secret`] keeps
-//! credentials out of everything that prints or persists.
+//! on live state too.
+//!
+//! To read a spec file, call [`load()`] (or [`load_str`]): it returns a
+//! [`LoadedSpec`] or every problem at once as [`Diagnostics`], each with
+//! file, line, column, path, expected and hint (see [the module](mod@load) for the
+//! passes). [`json_schema`] is the language's draft-07 JSON Schema.
+//! [`address`] names resources, [`secret`] keeps credentials out of
+//! everything that prints or persists.
 
 pub mod address;
 pub mod diagnostic;

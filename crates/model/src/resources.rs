@@ -72,7 +72,7 @@
 //! snake_case field name: a [`WriteOnly::Secret`] reference for secrets, a
 //! [`WriteOnly::Plain`] JSON value otherwise. [`Spec::resources`] then
 //! resolves them and sets `attrs.write_only_fingerprint` =
-//! [`fingerprint`](crate::secret::fingerprint)`(stack, fields)` over the
+//! [`fingerprint`]`(stack, fields)` over the
 //! `(field, value)` pairs in field-name order (a Plain value as its JSON
 //! text, e.g. `true`), and marks `/write_only_fingerprint` sensitive. The
 //! per-kind functions leave the fingerprint out; a provider reading live

@@ -1172,3 +1172,66 @@ impl Rules {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn names_and_times() {
+        assert!(is_stack_name("flash-sale"));
+        assert!(!is_stack_name("Flash_Sale"));
+        assert!(!is_stack_name("-x"));
+        assert!(!is_stack_name(&"a".repeat(64)));
+        assert!(is_template_name("flash-sale_template1"));
+        assert!(!is_template_name("flash sale"));
+        assert!(!is_template_name("_x"));
+        assert!(!is_template_name(&"a".repeat(129)));
+        assert!(is_hhmm("00:00") && is_hhmm("23:59"));
+        assert!(!is_hhmm("24:00") && !is_hhmm("8:00") && !is_hhmm("12:60") && !is_hhmm("ab:cd"));
+    }
+
+    #[test]
+    fn offsets_parse_and_every_hint_zone_is_in_the_list() {
+        assert_eq!(offset_minutes("UTC"), Some(0));
+        assert_eq!(offset_minutes("UTC+05:45"), Some(345));
+        assert_eq!(offset_minutes("UTC-11"), Some(-660));
+        for (name, std, dst) in IANA_OFFSETS {
+            assert!(CAMPAIGN_TIMEZONES.contains(std), "{name}: {std}");
+            if let Some(dst) = dst {
+                assert!(CAMPAIGN_TIMEZONES.contains(dst), "{name}: {dst}");
+            }
+        }
+    }
+
+    fn rules() -> Rules {
+        Rules {
+            keys: Keys::default(),
+            now: time::macros::datetime!(2025-01-01 00:00 UTC),
+            issues: Vec::new(),
+        }
+    }
+
+    #[test]
+    fn timezone_hints() {
+        let hint = |tz: &str| {
+            let mut r = rules();
+            r.timezone(&[], tz);
+            r.issues.pop().and_then(|i| i.hint)
+        };
+        assert_eq!(hint("UTC-05"), None);
+        assert_eq!(hint("utc+05:30"), None);
+        assert!(hint("America/Los_Angeles").unwrap().contains("`UTC-08`"));
+        assert_eq!(hint("UTC-4").as_deref(), Some("write `UTC-04`"));
+        assert_eq!(
+            hint("GMT").as_deref(),
+            Some("use `UTC` (GMT is UTC; Pinpoint takes fixed offsets, not zone names)")
+        );
+        assert!(hint("UTC-12").unwrap().contains("`UTC-11`"));
+        assert!(
+            hint("Mars/Olympus_Mons")
+                .unwrap()
+                .contains("not IANA zone names")
+        );
+    }
+}

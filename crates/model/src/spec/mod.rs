@@ -13,7 +13,7 @@
 //! Maps whose keys are user data (endpoint attribute names such as
 //! `PurchaseHistory`) keep their keys exactly as written.
 //!
-//! Start with [`Spec`]. Loading and validation live in [`crate::load`].
+//! Start with [`Spec`]. Loading and validation live in [`crate::load()`].
 
 mod app;
 mod campaign;
