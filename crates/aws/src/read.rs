@@ -22,20 +22,20 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use aws_sdk_pinpoint::types::ApplicationResponse;
+use aws_sdk_pinpoint::types::{ApplicationResponse, PushNotificationTemplateResponse};
 use reconcile_engine::provider::{Conflict, Unavailable};
 use reconcile_engine::{LiveState, ProviderError};
 use reconcile_model::resources::set_write_only_fingerprint;
 use reconcile_model::{Address, Kind, Resource};
 
 use crate::app::{app_address, app_from_sdk};
-use crate::cloudwatch::alarm_from_sdk;
+use crate::cloudwatch::{AlarmRead, alarm_from_sdk};
 use crate::endpoints::endpoint_ids;
 use crate::engagement::{campaign_live, desired_segment_version, segment_live};
 use crate::event_stream::event_stream_from_sdk;
-use crate::iam::role_resource;
+use crate::iam::{RoleRead, role_resource};
 use crate::ids::AppInfo;
-use crate::kinesis::stream_resource;
+use crate::kinesis::{StreamRead, stream_resource};
 use crate::provider::{AwsProvider, name_of};
 use crate::tags::{self, Owner, fingerprints, owner, parse_index};
 use crate::{campaigns, segments, templates};
@@ -166,6 +166,133 @@ fn conflict_message(live_id: &str, owner: &Owner) -> String {
         _ => format!(
             "`{live_id}` has the name the spec wants but no `reconcile:stack` tag; `--adopt` takes it over"
         ),
+    }
+}
+
+/// Names of named things to look up, by kind.
+#[derive(Default)]
+struct Names {
+    roles: Vec<String>,
+    streams: Vec<String>,
+    templates: Vec<String>,
+    alarms: Vec<String>,
+}
+
+/// Which named kinds a read needs.
+#[derive(Clone, Copy)]
+struct NamedFlags {
+    templates: bool,
+    roles: bool,
+    streams: bool,
+    alarms: bool,
+}
+
+type Found<T> = Option<Result<Vec<T>, ProviderError>>;
+
+/// What the look-ups by name found.
+struct NamedReads {
+    templates: Found<(String, PushNotificationTemplateResponse)>,
+    roles: Found<(String, RoleRead)>,
+    streams: Found<(String, StreamRead)>,
+    alarms: Found<AlarmRead>,
+}
+
+fn merge_found<T>(a: Found<T>, b: Found<T>) -> Found<T> {
+    match (a, b) {
+        (None, x) | (x, None) => x,
+        (Some(Err(e)), _) | (_, Some(Err(e))) => Some(Err(e)),
+        (Some(Ok(mut x)), Some(Ok(y))) => {
+            x.extend(y);
+            Some(Ok(x))
+        }
+    }
+}
+
+impl NamedReads {
+    fn merge(self, other: NamedReads) -> NamedReads {
+        NamedReads {
+            templates: merge_found(self.templates, other.templates),
+            roles: merge_found(self.roles, other.roles),
+            streams: merge_found(self.streams, other.streams),
+            alarms: merge_found(self.alarms, other.alarms),
+        }
+    }
+}
+
+/// The index's (and a hint's) names not looked up already.
+fn more_names(
+    done: &[String],
+    indexed: Option<&BTreeSet<String>>,
+    hint: Option<&String>,
+    fold_case: bool,
+) -> Vec<String> {
+    lookup_names(std::iter::empty(), indexed, hint, fold_case)
+        .into_iter()
+        .filter(|n| {
+            !done.iter().any(|d| {
+                if fold_case {
+                    d.eq_ignore_ascii_case(n)
+                } else {
+                    d == n
+                }
+            })
+        })
+        .collect()
+}
+
+impl AwsProvider {
+    /// Looks up named things (templates, roles, streams, alarms) at once.
+    async fn read_named(&self, names: &Names, flags: NamedFlags) -> NamedReads {
+        let (templates, roles, streams, alarms) = tokio::join!(
+            async {
+                if !flags.templates || names.templates.is_empty() {
+                    return None;
+                }
+                Some(
+                    each(&names.templates, |n| async move {
+                        let _slot = self.permit().await;
+                        templates::get_push_template(self.pinpoint(), &n, None)
+                            .await
+                            .map_err(|c| c.error)
+                    })
+                    .await,
+                )
+            },
+            async {
+                if !flags.roles || names.roles.is_empty() {
+                    return None;
+                }
+                Some(each(&names.roles, |n| async move { self.read_role(&n).await }).await)
+            },
+            async {
+                if !flags.streams || names.streams.is_empty() {
+                    return None;
+                }
+                Some(
+                    each(
+                        &names.streams,
+                        |n| async move { self.read_stream(&n).await },
+                    )
+                    .await,
+                )
+            },
+            async {
+                if !flags.alarms || names.alarms.is_empty() {
+                    return None;
+                }
+                Some(
+                    self.read_alarms(&names.alarms)
+                        .await
+                        .map(|v| v.into_iter().collect()),
+                )
+            },
+        );
+        NamedReads {
+            templates,
+            roles,
+            streams,
+            alarms,
+        }
     }
 }
 
@@ -310,8 +437,23 @@ impl AwsProvider {
         let d = Desired::new(desired);
         let mut live = LiveState::default();
 
-        // 1. The app.
-        let apps = self.list_apps().await?;
+        // 1. The app, and at the same time the named things the spec wants
+        // (they need nothing from the app).
+        let named_flags = NamedFlags {
+            templates: want(Kind::Template) || want(Kind::Campaign),
+            roles: want(Kind::IamRole) || want(Kind::EventStream),
+            streams: want(Kind::KinesisStream) || want(Kind::EventStream) || want(Kind::IamRole),
+            alarms: want(Kind::Alarm),
+        };
+        let first = Names {
+            roles: lookup_names(d.names(Kind::IamRole), None, None, true),
+            streams: lookup_names(d.names(Kind::KinesisStream), None, None, false),
+            templates: lookup_names(d.names(Kind::Template), None, None, false),
+            alarms: lookup_names(d.names(Kind::Alarm), None, None, false),
+        };
+        let (apps, first_reads) =
+            tokio::join!(self.list_apps(), self.read_named(&first, named_flags));
+        let apps = apps?;
         let app_name = d.of(Kind::App).first().and_then(|r| name_of(r));
         let choice = self.choose_app(apps, app_name, adopt, &mut live)?;
         let (app, app_adopted) = match choice {
@@ -360,31 +502,34 @@ impl AwsProvider {
         let app_id = app.as_ref().and_then(|a| a.id()).map(ToOwned::to_owned);
         let hint = |k: Kind| hints.as_ref().filter(|_| only.is_some_and(|a| a.kind == k));
 
-        // 2. Everything else, at once.
-        let role_names = lookup_names(
-            d.names(Kind::IamRole),
-            index.get(&Kind::IamRole),
-            hint(Kind::IamRole),
-            true,
-        );
-        let stream_names = lookup_names(
-            d.names(Kind::KinesisStream),
-            index.get(&Kind::KinesisStream),
-            hint(Kind::KinesisStream),
-            false,
-        );
-        let template_names = lookup_names(
-            d.names(Kind::Template),
-            index.get(&Kind::Template),
-            hint(Kind::Template),
-            false,
-        );
-        let alarm_names = lookup_names(
-            d.names(Kind::Alarm),
-            index.get(&Kind::Alarm),
-            hint(Kind::Alarm),
-            false,
-        );
+        // 2. Everything else, at once: what lives in the app, and named
+        // things only the index (or a `find`) names.
+        let more = Names {
+            roles: more_names(
+                &first.roles,
+                index.get(&Kind::IamRole),
+                hint(Kind::IamRole),
+                true,
+            ),
+            streams: more_names(
+                &first.streams,
+                index.get(&Kind::KinesisStream),
+                hint(Kind::KinesisStream),
+                false,
+            ),
+            templates: more_names(
+                &first.templates,
+                index.get(&Kind::Template),
+                hint(Kind::Template),
+                false,
+            ),
+            alarms: more_names(
+                &first.alarms,
+                index.get(&Kind::Alarm),
+                hint(Kind::Alarm),
+                false,
+            ),
+        };
         let mut endpoints = endpoint_ids(d.of(Kind::Endpoint), index.get(&Kind::Endpoint));
         if let Some(a) = only.filter(|a| a.kind == Kind::Endpoint) {
             endpoints.retain(|id, _| id.eq_ignore_ascii_case(&a.key));
@@ -393,7 +538,15 @@ impl AwsProvider {
         let in_app = |k: Kind| app_id.clone().filter(|_| want(k));
         let settings_app = in_app(Kind::AppSettings)
             .filter(|_| only.is_some() || !d.of(Kind::AppSettings).is_empty());
-        let (settings, channels, event_stream, endpoint_reads, segment_list, campaign_list) = tokio::join!(
+        let (
+            settings,
+            channels,
+            event_stream,
+            endpoint_reads,
+            segment_list,
+            campaign_list,
+            more_reads,
+        ) = tokio::join!(
             async {
                 match &settings_app {
                     Some(id) => Some(self.read_settings(id).await),
@@ -444,41 +597,14 @@ impl AwsProvider {
                     None => None,
                 }
             },
+            self.read_named(&more, named_flags),
         );
-        let (template_reads, role_reads, stream_reads, alarm_reads) = tokio::join!(
-            async {
-                if !want(Kind::Template) && !want(Kind::Campaign) {
-                    return None;
-                }
-                Some(
-                    each(&template_names, |n| async move {
-                        let _slot = self.permit().await;
-                        templates::get_push_template(self.pinpoint(), &n, None)
-                            .await
-                            .map_err(|c| c.error)
-                    })
-                    .await,
-                )
-            },
-            async {
-                if !want(Kind::IamRole) && !want(Kind::EventStream) {
-                    return None;
-                }
-                Some(each(&role_names, |n| async move { self.read_role(&n).await }).await)
-            },
-            async {
-                if !want(Kind::KinesisStream) && !want(Kind::EventStream) && !want(Kind::IamRole) {
-                    return None;
-                }
-                Some(each(&stream_names, |n| async move { self.read_stream(&n).await }).await)
-            },
-            async {
-                if !want(Kind::Alarm) || alarm_names.is_empty() {
-                    return None;
-                }
-                Some(self.read_alarms(&alarm_names).await)
-            },
-        );
+        let NamedReads {
+            templates: template_reads,
+            roles: role_reads,
+            streams: stream_reads,
+            alarms: alarm_reads,
+        } = first_reads.merge(more_reads);
 
         // 3. Classification, in dependency order (streams before the roles
         // whose policies name them, segments and templates before the
