@@ -435,13 +435,9 @@ fn merge_tags(existing: &[Tag], new: &[Tag]) -> Vec<Tag> {
 
 // ---- paging ---------------------------------------------------------------
 
-/// `Marker`/`MaxItems` paging over items sorted by `key`: the marker is the
-/// key of the first item of the next page, base64url-encoded.
-fn page<T>(
-    form: &Form,
-    items: Vec<T>,
-    key: impl Fn(&T) -> String,
-) -> Result<(Vec<T>, Option<String>), Fail> {
+/// `Marker`/`MaxItems` paging: the marker is the position of the first item
+/// of the next page, base64url-encoded (opaque to clients, as AWS's are).
+fn page<T>(form: &Form, items: Vec<T>) -> Result<(Vec<T>, Option<String>), Fail> {
     let max = match form.get("MaxItems") {
         None => 100,
         Some(v) => {
@@ -458,27 +454,19 @@ fn page<T>(
     };
     let start = match form.get("Marker") {
         None => 0,
-        Some(m) => {
-            let from = base64::engine::general_purpose::URL_SAFE_NO_PAD
-                .decode(m)
-                .ok()
-                .and_then(|b| String::from_utf8(b).ok())
-                .ok_or_else(|| Fail::validation("Invalid Marker."))?;
-            items
-                .iter()
-                .position(|i| key(i) >= from)
-                .unwrap_or(items.len())
-        }
+        Some(m) => base64::engine::general_purpose::URL_SAFE_NO_PAD
+            .decode(m)
+            .ok()
+            .and_then(|b| String::from_utf8(b).ok())
+            .and_then(|s| s.strip_prefix("at:").and_then(|n| n.parse::<usize>().ok()))
+            .ok_or_else(|| Fail::validation("Invalid Marker."))?,
     };
-    let mut rest: Vec<T> = items.into_iter().skip(start).collect();
-    let next = if rest.len() > max {
-        let tail = rest.split_off(max);
-        tail.first()
-            .map(|t| base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(key(t)))
-    } else {
-        None
-    };
-    Ok((rest, next))
+    let total = items.len();
+    let page: Vec<T> = items.into_iter().skip(start).take(max).collect();
+    let end = start.saturating_add(page.len());
+    let next = (end < total)
+        .then(|| base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(format!("at:{end}")));
+    Ok((page, next))
 }
 
 fn paging_xml(x: &mut Xml, next: Option<&str>) {
@@ -709,7 +697,7 @@ fn list_roles(iam: &State, form: &Form) -> Res {
         .values()
         .filter(|r| r.path.starts_with(prefix))
         .collect();
-    let (roles, next) = page(form, roles, |r| r.name.to_lowercase())?;
+    let (roles, next) = page(form, roles)?;
     let mut x = Xml::new();
     x.open("Roles");
     for r in roles {
@@ -787,9 +775,12 @@ fn untag_role(iam: &mut State, form: &Form) -> Res {
     Ok(None)
 }
 
+/// Tags sorted by key, as moto (whose IAM follows AWS's replies) sorts them.
 fn list_role_tags(iam: &State, form: &Form) -> Res {
     let role = find_role(iam, role_name(form)?)?;
-    let (tags, next) = page(form, role.tags.clone(), |t| t.key.clone())?;
+    let mut tags = role.tags.clone();
+    tags.sort_by(|a, b| a.key.cmp(&b.key));
+    let (tags, next) = page(form, tags)?;
     let mut x = Xml::new();
     tags_xml(&mut x, &tags);
     paging_xml(&mut x, next.as_deref());
@@ -846,7 +837,7 @@ fn list_attached_role_policies(iam: &State, form: &Form) -> Res {
         .iter()
         .filter(|arn| policy_path(iam, arn).is_some_and(|p| p.starts_with(prefix)))
         .collect();
-    let (attached, next) = page(form, attached, |a| (*a).clone())?;
+    let (attached, next) = page(form, attached)?;
     let mut x = Xml::new();
     x.open("AttachedPolicies");
     for arn in attached {
@@ -938,7 +929,7 @@ fn delete_role_policy(iam: &mut State, form: &Form) -> Res {
 fn list_role_policies(iam: &State, form: &Form) -> Res {
     let role = find_role(iam, role_name(form)?)?;
     let names: Vec<&String> = role.inline.keys().collect();
-    let (names, next) = page(form, names, |n| (*n).clone())?;
+    let (names, next) = page(form, names)?;
     let mut x = Xml::new();
     x.open("PolicyNames");
     for n in names {
@@ -1140,7 +1131,7 @@ fn list_policies(iam: &State, form: &Form) -> Res {
         p.path.starts_with(prefix) && (!only_attached || attachment_count(iam, &p.arn) > 0)
     });
     all.sort_by(|a, b| a.arn.cmp(&b.arn));
-    let (policies, next) = page(form, all, |p| p.arn.clone())?;
+    let (policies, next) = page(form, all)?;
     let mut x = Xml::new();
     x.open("Policies");
     for p in &policies {

@@ -1,11 +1,10 @@
 //! CloudWatch through the real `aws-sdk-cloudwatch` client (Smithy RPC v2
 //! CBOR), plus the awsQuery and awsJson1.0 modes on the raw wire.
+#![allow(clippy::redundant_closure_for_method_calls)] // `is_some_and(|e| e.is_x())` reads best
 
 mod harness;
 
-use aws_sdk_cloudwatch::types::{
-    ComparisonOperator, Dimension, StateValue, Statistic, Tag,
-};
+use aws_sdk_cloudwatch::types::{ComparisonOperator, Dimension, StateValue, Statistic, Tag};
 use axum::body::Body;
 use axum::http::StatusCode;
 use harness::{code, message};
@@ -13,7 +12,10 @@ use harness::{code, message};
 const APP_ID: &str = "a1b2c3d4e5f6";
 
 /// The recipe's first alarm.
-fn recipe_alarm(cw: &aws_sdk_cloudwatch::Client, name: &str) -> aws_sdk_cloudwatch::operation::put_metric_alarm::builders::PutMetricAlarmFluentBuilder {
+fn recipe_alarm(
+    cw: &aws_sdk_cloudwatch::Client,
+    name: &str,
+) -> aws_sdk_cloudwatch::operation::put_metric_alarm::builders::PutMetricAlarmFluentBuilder {
     cw.put_metric_alarm()
         .alarm_name(name)
         .alarm_description("Alert when push notification failures exceed threshold")
@@ -24,7 +26,12 @@ fn recipe_alarm(cw: &aws_sdk_cloudwatch::Client, name: &str) -> aws_sdk_cloudwat
         .threshold(5.0)
         .comparison_operator(ComparisonOperator::GreaterThanThreshold)
         .evaluation_periods(2)
-        .dimensions(Dimension::builder().name("ApplicationId").value(APP_ID).build())
+        .dimensions(
+            Dimension::builder()
+                .name("ApplicationId")
+                .value(APP_ID)
+                .build(),
+        )
 }
 
 #[tokio::test]
@@ -59,12 +66,18 @@ async fn put_describe_delete() {
     assert_eq!(a.period(), Some(300));
     assert_eq!(a.threshold(), Some(5.0));
     assert_eq!(a.evaluation_periods(), Some(2));
-    assert_eq!(a.comparison_operator(), Some(&ComparisonOperator::GreaterThanThreshold));
+    assert_eq!(
+        a.comparison_operator(),
+        Some(&ComparisonOperator::GreaterThanThreshold)
+    );
     assert_eq!(a.actions_enabled(), Some(true));
     assert_eq!(a.dimensions().len(), 1);
     assert_eq!(a.dimensions()[0].value(), Some(APP_ID));
-    let updated = a.alarm_configuration_updated_timestamp().expect("timestamp");
-    let age = aws_smithy_types::DateTime::from(std::time::SystemTime::now()).secs() - updated.secs();
+    let updated = a
+        .alarm_configuration_updated_timestamp()
+        .expect("timestamp");
+    let age =
+        aws_smithy_types::DateTime::from(std::time::SystemTime::now()).secs() - updated.secs();
     assert!((0..60).contains(&age), "updated just now: {age}");
     assert!(a.state_updated_timestamp().is_some());
 
@@ -107,7 +120,11 @@ async fn put_describe_delete() {
         .expect("delete");
     let out = cw.describe_alarms().send().await.expect("describe");
     assert!(out.metric_alarms().is_empty());
-    cw.delete_alarms().alarm_names("never-existed").send().await.expect("deleting nothing succeeds");
+    cw.delete_alarms()
+        .alarm_names("never-existed")
+        .send()
+        .await
+        .expect("deleting nothing succeeds");
 }
 
 #[tokio::test]
@@ -117,10 +134,27 @@ async fn describe_filters_and_pages() {
     for name in ["PinpointDeliveryRate-x", "PinpointPushFailures-x", "Other"] {
         recipe_alarm(&cw, name).send().await.expect("put");
     }
-    let by_prefix = cw.describe_alarms().alarm_name_prefix("Pinpoint").send().await.expect("prefix");
-    let names: Vec<_> = by_prefix.metric_alarms().iter().filter_map(|a| a.alarm_name()).collect();
-    assert_eq!(names, vec!["PinpointDeliveryRate-x", "PinpointPushFailures-x"]);
-    let by_state = cw.describe_alarms().state_value(StateValue::Alarm).send().await.expect("state");
+    let by_prefix = cw
+        .describe_alarms()
+        .alarm_name_prefix("Pinpoint")
+        .send()
+        .await
+        .expect("prefix");
+    let names: Vec<_> = by_prefix
+        .metric_alarms()
+        .iter()
+        .filter_map(|a| a.alarm_name())
+        .collect();
+    assert_eq!(
+        names,
+        vec!["PinpointDeliveryRate-x", "PinpointPushFailures-x"]
+    );
+    let by_state = cw
+        .describe_alarms()
+        .state_value(StateValue::Alarm)
+        .send()
+        .await
+        .expect("state");
     assert!(by_state.metric_alarms().is_empty());
     let by_state = cw
         .describe_alarms()
@@ -130,10 +164,21 @@ async fn describe_filters_and_pages() {
         .expect("state");
     assert_eq!(by_state.metric_alarms().len(), 3);
 
-    let first = cw.describe_alarms().max_records(2).send().await.expect("page 1");
+    let first = cw
+        .describe_alarms()
+        .max_records(2)
+        .send()
+        .await
+        .expect("page 1");
     assert_eq!(first.metric_alarms().len(), 2);
     let token = first.next_token().expect("more").to_owned();
-    let second = cw.describe_alarms().max_records(2).next_token(token).send().await.expect("page 2");
+    let second = cw
+        .describe_alarms()
+        .max_records(2)
+        .next_token(token)
+        .send()
+        .await
+        .expect("page 2");
     assert_eq!(second.metric_alarms().len(), 1);
     assert!(second.next_token().is_none());
     let all: usize = cw
@@ -149,8 +194,16 @@ async fn describe_filters_and_pages() {
         .sum();
     assert_eq!(all, 3);
 
-    let err = cw.describe_alarms().next_token("%%%").send().await.expect_err("bad token");
-    assert!(err.as_service_error().is_some_and(|e| e.is_invalid_next_token()));
+    let err = cw
+        .describe_alarms()
+        .next_token("%%%")
+        .send()
+        .await
+        .expect_err("bad token");
+    assert!(
+        err.as_service_error()
+            .is_some_and(|e| e.is_invalid_next_token())
+    );
     let err = cw
         .describe_alarms()
         .alarm_names("Other")
@@ -172,7 +225,11 @@ async fn put_metric_alarm_validation() {
         .await
         .expect_err("both statistics");
     assert_eq!(code(&err).as_deref(), Some("InvalidParameterCombination"));
-    let err = recipe_alarm(&cw, "a").period(45).send().await.expect_err("bad period");
+    let err = recipe_alarm(&cw, "a")
+        .period(45)
+        .send()
+        .await
+        .expect_err("bad period");
     assert_eq!(code(&err).as_deref(), Some("ValidationError"));
     let err = recipe_alarm(&cw, "a")
         .comparison_operator(ComparisonOperator::from("Sideways"))
@@ -180,14 +237,22 @@ async fn put_metric_alarm_validation() {
         .await
         .expect_err("bad enum");
     assert_eq!(code(&err).as_deref(), Some("ValidationError"));
-    assert!(message(&err).contains("comparisonOperator"), "{}", message(&err));
+    assert!(
+        message(&err).contains("comparisonOperator"),
+        "{}",
+        message(&err)
+    );
     let err = recipe_alarm(&cw, "a")
         .treat_missing_data("sometimes")
         .send()
         .await
         .expect_err("bad treat missing data");
     assert_eq!(code(&err).as_deref(), Some("ValidationError"));
-    let err = recipe_alarm(&cw, "a").datapoints_to_alarm(3).send().await.expect_err("3 of 2");
+    let err = recipe_alarm(&cw, "a")
+        .datapoints_to_alarm(3)
+        .send()
+        .await
+        .expect_err("3 of 2");
     assert_eq!(code(&err).as_deref(), Some("ValidationError"));
     let err = cw
         .put_metric_alarm()
@@ -198,7 +263,11 @@ async fn put_metric_alarm_validation() {
         .await
         .expect_err("no evaluation periods");
     assert_eq!(code(&err).as_deref(), Some("ValidationError"));
-    assert!(message(&err).contains("evaluationPeriods"), "{}", message(&err));
+    assert!(
+        message(&err).contains("evaluationPeriods"),
+        "{}",
+        message(&err)
+    );
     let err = recipe_alarm(&cw, "a")
         .alarm_actions("not-an-arn")
         .send()
@@ -206,7 +275,15 @@ async fn put_metric_alarm_validation() {
         .expect_err("bad action");
     assert_eq!(code(&err).as_deref(), Some("ValidationError"));
 
-    assert!(cw.describe_alarms().send().await.unwrap().metric_alarms().is_empty(), "nothing was created");
+    assert!(
+        cw.describe_alarms()
+            .send()
+            .await
+            .unwrap()
+            .metric_alarms()
+            .is_empty(),
+        "nothing was created"
+    );
 }
 
 #[tokio::test]
@@ -228,11 +305,29 @@ async fn tags_on_alarms() {
         .send()
         .await
         .expect("retag");
-    let tags = cw.list_tags_for_resource().resource_arn(arn).send().await.expect("list");
+    let tags = cw
+        .list_tags_for_resource()
+        .resource_arn(arn)
+        .send()
+        .await
+        .expect("list");
     let pairs: Vec<_> = tags.tags().iter().map(|t| (t.key(), t.value())).collect();
-    assert_eq!(pairs, vec![(Some("k1"), Some("new")), (Some("k2"), Some("v2"))]);
-    cw.untag_resource().resource_arn(arn).tag_keys("k1").send().await.expect("untag");
-    let tags = cw.list_tags_for_resource().resource_arn(arn).send().await.expect("list");
+    assert_eq!(
+        pairs,
+        vec![(Some("k1"), Some("new")), (Some("k2"), Some("v2"))]
+    );
+    cw.untag_resource()
+        .resource_arn(arn)
+        .tag_keys("k1")
+        .send()
+        .await
+        .expect("untag");
+    let tags = cw
+        .list_tags_for_resource()
+        .resource_arn(arn)
+        .send()
+        .await
+        .expect("list");
     assert_eq!(tags.tags().len(), 1);
 
     let err = cw
@@ -241,7 +336,10 @@ async fn tags_on_alarms() {
         .send()
         .await
         .expect_err("unknown alarm");
-    assert!(err.as_service_error().is_some_and(|e| e.is_resource_not_found_exception()));
+    assert!(
+        err.as_service_error()
+            .is_some_and(|e| e.is_resource_not_found_exception())
+    );
     assert_eq!(err.raw_response().map(|r| r.status().as_u16()), Some(404));
     let err = cw
         .tag_resource()
@@ -250,12 +348,18 @@ async fn tags_on_alarms() {
         .send()
         .await
         .expect_err("malformed ARN");
-    assert!(err.as_service_error().is_some_and(|e| e.is_invalid_parameter_value_exception()));
+    assert!(
+        err.as_service_error()
+            .is_some_and(|e| e.is_invalid_parameter_value_exception())
+    );
 }
 
 fn query(body: &str) -> axum::http::Request<Body> {
     harness::aws_request("POST", "/", "monitoring")
-        .header("content-type", "application/x-www-form-urlencoded; charset=utf-8")
+        .header(
+            "content-type",
+            "application/x-www-form-urlencoded; charset=utf-8",
+        )
         .body(Body::from(body.to_owned()))
         .unwrap()
 }
@@ -275,54 +379,102 @@ async fn query_and_json_modes() {
     assert_eq!(r.status, StatusCode::OK, "{}", r.text());
     assert!(r.text().starts_with(r#"<PutMetricAlarmResponse xmlns="http://monitoring.amazonaws.com/doc/2010-08-01/"><ResponseMetadata>"#), "{}", r.text());
 
-    let r = harness::raw(&em.emulator, query("Action=DescribeAlarms&Version=2010-08-01&AlarmNames.member.1=q")).await;
+    let r = harness::raw(
+        &em.emulator,
+        query("Action=DescribeAlarms&Version=2010-08-01&AlarmNames.member.1=q"),
+    )
+    .await;
     assert_eq!(r.status, StatusCode::OK);
     let xml = r.text();
-    assert!(xml.contains("<MetricAlarms><member><AlarmName>q</AlarmName>"), "{xml}");
+    assert!(
+        xml.contains("<MetricAlarms><member><AlarmName>q</AlarmName>"),
+        "{xml}"
+    );
     assert!(xml.contains("<Threshold>0.9</Threshold>"), "{xml}");
-    assert!(xml.contains("<Dimensions><member><Name>ApplicationId</Name><Value>app</Value></member></Dimensions>"), "{xml}");
-    assert!(xml.contains("<StateValue>INSUFFICIENT_DATA</StateValue>"), "{xml}");
+    assert!(
+        xml.contains(
+            "<Dimensions><member><Name>ApplicationId</Name><Value>app</Value></member></Dimensions>"
+        ),
+        "{xml}"
+    );
+    assert!(
+        xml.contains("<StateValue>INSUFFICIENT_DATA</StateValue>"),
+        "{xml}"
+    );
 
-    let r = harness::raw(&em.emulator, query("Action=DescribeAlarms&Version=2010-08-01&StateValue=BROKEN")).await;
+    let r = harness::raw(
+        &em.emulator,
+        query("Action=DescribeAlarms&Version=2010-08-01&StateValue=BROKEN"),
+    )
+    .await;
     assert_eq!(r.status, StatusCode::BAD_REQUEST);
-    assert!(r.text().contains("<Code>ValidationError</Code>"), "{}", r.text());
+    assert!(
+        r.text().contains("<Code>ValidationError</Code>"),
+        "{}",
+        r.text()
+    );
 
-    let r = harness::raw(&em.emulator, query("Action=PutDashboard&Version=2010-08-01")).await;
+    let r = harness::raw(
+        &em.emulator,
+        query("Action=PutDashboard&Version=2010-08-01"),
+    )
+    .await;
     assert_eq!(r.status, StatusCode::BAD_REQUEST);
-    assert!(r.text().contains("<Code>InvalidAction</Code>"), "{}", r.text());
+    assert!(
+        r.text().contains("<Code>InvalidAction</Code>"),
+        "{}",
+        r.text()
+    );
 
     // awsJson1.0, which the model also lists.
     let json = |op: &str, body: &'static str| {
         harness::aws_request("POST", "/", "monitoring")
-            .header("x-amz-target", format!("GraniteServiceVersion20100801.{op}"))
+            .header(
+                "x-amz-target",
+                format!("GraniteServiceVersion20100801.{op}"),
+            )
             .header("content-type", "application/x-amz-json-1.0")
             .body(Body::from(body))
             .unwrap()
     };
-    let r = harness::raw(&em.emulator, json("DescribeAlarms", r#"{"AlarmNames":["q"]}"#)).await;
+    let r = harness::raw(
+        &em.emulator,
+        json("DescribeAlarms", r#"{"AlarmNames":["q"]}"#),
+    )
+    .await;
     assert_eq!(r.status, StatusCode::OK);
     let v = r.json();
     assert_eq!(v["MetricAlarms"][0]["AlarmName"], "q");
     assert!(v["MetricAlarms"][0]["StateUpdatedTimestamp"].is_number());
     let r = harness::raw(&em.emulator, json("DeleteAlarms", r#"{"AlarmNames":"q"}"#)).await;
     assert_eq!(r.status, StatusCode::BAD_REQUEST);
-    assert_eq!(r.json()["__type"], "com.amazonaws.cloudwatch#SerializationException");
+    assert_eq!(
+        r.json()["__type"],
+        "com.amazonaws.cloudwatch#SerializationException"
+    );
 }
 
 #[tokio::test]
 async fn cbor_wire_errors() {
     let em = harness::start().await;
     let cbor = |op: &str, body: Vec<u8>| {
-        harness::aws_request("POST", &format!("/service/GraniteServiceVersion20100801/operation/{op}"), "monitoring")
-            .header("smithy-protocol", "rpc-v2-cbor")
-            .header("content-type", "application/cbor")
-            .body(Body::from(body))
-            .unwrap()
+        harness::aws_request(
+            "POST",
+            &format!("/service/GraniteServiceVersion20100801/operation/{op}"),
+            "monitoring",
+        )
+        .header("smithy-protocol", "rpc-v2-cbor")
+        .header("content-type", "application/cbor")
+        .body(Body::from(body))
+        .unwrap()
     };
     let r = harness::raw(&em.emulator, cbor("DescribeAlarms", vec![0xff, 0x00, 0x13])).await;
     assert_eq!(r.status, StatusCode::BAD_REQUEST);
     assert_eq!(r.header("smithy-protocol"), Some("rpc-v2-cbor"));
-    assert_eq!(r.header("x-amzn-query-error"), Some("SerializationException;Sender"));
+    assert_eq!(
+        r.header("x-amzn-query-error"),
+        Some("SerializationException;Sender")
+    );
     let v: ciborium::Value = ciborium::de::from_reader(&r.body[..]).expect("a CBOR error body");
     let map = v.as_map().expect("map");
     assert!(map.iter().any(|(k, v)| k.as_text() == Some("__type")
@@ -330,7 +482,10 @@ async fn cbor_wire_errors() {
 
     let r = harness::raw(&em.emulator, cbor("PutDashboard", vec![0xa0])).await;
     assert_eq!(r.status, StatusCode::NOT_FOUND);
-    assert_eq!(r.header("x-amzn-query-error"), Some("UnknownOperationException;Sender"));
+    assert_eq!(
+        r.header("x-amzn-query-error"),
+        Some("UnknownOperationException;Sender")
+    );
 
     let r = harness::raw(&em.emulator, cbor("DescribeAlarms", Vec::new())).await;
     assert_eq!(r.status, StatusCode::OK, "an empty body is an empty input");

@@ -1,5 +1,6 @@
 //! The test knobs and the control path, seen by real SDK clients: seeded
 //! faults, quotas, lost responses, latency, counters, reset, the clock.
+#![allow(clippy::redundant_closure_for_method_calls)] // `is_some_and(|e| e.is_x())` reads best
 
 mod harness;
 
@@ -33,7 +34,13 @@ async fn outcomes(seed: u64) -> Vec<Option<String>> {
     let iam = harness::iam_no_retry(&em.url);
     let mut out = Vec::new();
     for _ in 0..40 {
-        out.push(iam.list_roles().send().await.err().map(|e| code(&e).unwrap_or_else(|| "transport".into())));
+        out.push(
+            iam.list_roles()
+                .send()
+                .await
+                .err()
+                .map(|e| code(&e).unwrap_or_else(|| "transport".into())),
+        );
     }
     out
 }
@@ -70,7 +77,11 @@ async fn quotas_throttle_beyond_the_rate() {
     assert!((2..=3).contains(&throttled.len()), "{throttled:?}");
     assert!(throttled.iter().all(|c| c.as_deref() == Some("Throttling")));
     // Other operations have their own bucket (IAM's default 20/s).
-    iam.get_role().role_name("x").send().await.expect_err("no such role, but not throttled");
+    iam.get_role()
+        .role_name("x")
+        .send()
+        .await
+        .expect_err("no such role, but not throttled");
     // Tokens come back with time.
     tokio::time::sleep(Duration::from_millis(400)).await;
     iam.list_roles().send().await.expect("one token refilled");
@@ -78,7 +89,11 @@ async fn quotas_throttle_beyond_the_rate() {
     // The SDK's standard retries ride out a short burst of throttles.
     let patient = harness::iam(&em.url);
     for _ in 0..2 {
-        patient.list_roles().send().await.expect("retried after backoff");
+        patient
+            .list_roles()
+            .send()
+            .await
+            .expect("retried after backoff");
     }
 }
 
@@ -99,7 +114,10 @@ async fn pinpoint_throttles_with_429() {
     assert_eq!(first.status, StatusCode::OK, "{}", first.text());
     let second = harness::raw(&em.emulator, get()).await;
     assert_eq!(second.status, StatusCode::TOO_MANY_REQUESTS);
-    assert_eq!(second.header("x-amzn-errortype"), Some("TooManyRequestsException"));
+    assert_eq!(
+        second.header("x-amzn-errortype"),
+        Some("TooManyRequestsException")
+    );
 }
 
 #[tokio::test]
@@ -121,8 +139,15 @@ async fn lost_responses_commit_the_change() {
         .send()
         .await
         .expect_err("the response is lost");
-    assert!(err.as_service_error().is_none(), "a transport error, not a service error: {err:?}");
-    iam.get_role().role_name("r").send().await.expect("but the role was created");
+    assert!(
+        err.as_service_error().is_none(),
+        "a transport error, not a service error: {err:?}"
+    );
+    iam.get_role()
+        .role_name("r")
+        .send()
+        .await
+        .expect("but the role was created");
     let err = iam
         .create_role()
         .role_name("r")
@@ -130,7 +155,10 @@ async fn lost_responses_commit_the_change() {
         .send()
         .await
         .expect_err("a retry of the create");
-    assert!(err.as_service_error().is_some_and(|e| e.is_entity_already_exists_exception()));
+    assert!(
+        err.as_service_error()
+            .is_some_and(|e| e.is_entity_already_exists_exception())
+    );
 }
 
 #[tokio::test]
@@ -152,13 +180,40 @@ async fn injected_errors_leave_state_untouched() {
     }))
     .await;
     let k = harness::kinesis_no_retry(&em.url);
-    let err = k.create_stream().stream_name("s").shard_count(1).send().await.expect_err("500");
+    let err = k
+        .create_stream()
+        .stream_name("s")
+        .shard_count(1)
+        .send()
+        .await
+        .expect_err("500");
     assert_eq!(err.raw_response().map(|r| r.status().as_u16()), Some(500));
     assert_eq!(code(&err).as_deref(), Some("InternalFailure"));
-    let err = k.create_stream().stream_name("s").shard_count(1).send().await.expect_err("throttled");
-    assert!(err.as_service_error().is_some_and(|e| e.is_limit_exceeded_exception()));
-    assert!(k.list_streams().send().await.unwrap().stream_names.is_empty());
-    k.create_stream().stream_name("s").shard_count(1).send().await.expect("third time");
+    let err = k
+        .create_stream()
+        .stream_name("s")
+        .shard_count(1)
+        .send()
+        .await
+        .expect_err("throttled");
+    assert!(
+        err.as_service_error()
+            .is_some_and(|e| e.is_limit_exceeded_exception())
+    );
+    assert!(
+        k.list_streams()
+            .send()
+            .await
+            .unwrap()
+            .stream_names
+            .is_empty()
+    );
+    k.create_stream()
+        .stream_name("s")
+        .shard_count(1)
+        .send()
+        .await
+        .expect("third time");
 
     // With the SDK's default retries a single injected 500 is invisible.
     em.emulator.knobs().set_knobs(Knobs {
@@ -170,9 +225,18 @@ async fn injected_errors_leave_state_untouched() {
         ..Knobs::default()
     });
     let patient = harness::kinesis(&em.url);
-    let names = patient.list_streams().send().await.expect("retried").stream_names;
+    let names = patient
+        .list_streams()
+        .send()
+        .await
+        .expect("retried")
+        .stream_names;
     assert_eq!(names, vec!["s"]);
-    assert_eq!(em.emulator.knobs().counts()["Kinesis:ListStreams"], 3, "1 before, 2 now");
+    assert_eq!(
+        em.emulator.knobs().counts()["Kinesis:ListStreams"],
+        3,
+        "1 before, 2 now"
+    );
 }
 
 #[tokio::test]
@@ -188,20 +252,28 @@ async fn latency_and_jitter() {
     cw.describe_alarms().send().await.expect("describe");
     let took = t.elapsed();
     assert!(took >= Duration::from_millis(120), "{took:?}");
-    assert!(took < Duration::from_millis(2000), "{took:?}");
+    assert!(took < Duration::from_secs(2), "{took:?}");
 }
 
 #[tokio::test]
 async fn control_path() {
     let em = harness::start().await;
     let iam = harness::iam(&em.url);
-    iam.create_role().role_name("r").assume_role_policy_document(TRUST).send().await.unwrap();
+    iam.create_role()
+        .role_name("r")
+        .assume_role_policy_document(TRUST)
+        .send()
+        .await
+        .unwrap();
     iam.get_role().role_name("r").send().await.unwrap();
     iam.get_role().role_name("r").send().await.unwrap();
 
     let counts = harness::control(&em.emulator, "GET", "/_emulator/counts", None).await;
     assert_eq!(counts.status, StatusCode::OK);
-    assert_eq!(counts.json(), json!({"IAM:CreateRole": 1, "IAM:GetRole": 2}));
+    assert_eq!(
+        counts.json(),
+        json!({"IAM:CreateRole": 1, "IAM:GetRole": 2})
+    );
 
     // Knobs round-trip as JSON; partial documents take defaults.
     let put = harness::control(
@@ -212,39 +284,88 @@ async fn control_path() {
     )
     .await;
     assert_eq!(put.status, StatusCode::OK);
-    let got = harness::control(&em.emulator, "GET", "/_emulator/knobs", None).await.json();
+    let got = harness::control(&em.emulator, "GET", "/_emulator/knobs", None)
+        .await
+        .json();
     assert_eq!(got["latency_ms"], 5);
     assert_eq!(got["quotas"], true);
     assert_eq!(got["error_rate"], 0.0);
-    let bad = harness::control(&em.emulator, "PUT", "/_emulator/knobs", Some(json!({"latency_ms": "slow"}))).await;
+    let bad = harness::control(
+        &em.emulator,
+        "PUT",
+        "/_emulator/knobs",
+        Some(json!({"latency_ms": "slow"})),
+    )
+    .await;
     assert_eq!(bad.status, StatusCode::BAD_REQUEST);
 
     // The clock.
     let before = em.emulator.with_state(|s| s.clock_offset_ms);
     harness::advance_clock(&em.emulator, 60_000).await;
-    assert_eq!(em.emulator.with_state(|s| s.clock_offset_ms), before + 60_000);
-    let back = harness::control(&em.emulator, "POST", "/_emulator/clock", Some(json!({"advance_ms": -1}))).await;
+    assert_eq!(
+        em.emulator.with_state(|s| s.clock_offset_ms),
+        before + 60_000
+    );
+    let back = harness::control(
+        &em.emulator,
+        "POST",
+        "/_emulator/clock",
+        Some(json!({"advance_ms": -1})),
+    )
+    .await;
     assert_eq!(back.status, StatusCode::BAD_REQUEST);
 
     // End of support.
-    let eos = harness::control(&em.emulator, "PUT", "/_emulator/end-of-support", Some(json!({"enabled": true}))).await;
+    let eos = harness::control(
+        &em.emulator,
+        "PUT",
+        "/_emulator/end-of-support",
+        Some(json!({"enabled": true})),
+    )
+    .await;
     assert_eq!(eos.status, StatusCode::OK);
-    let state = harness::control(&em.emulator, "GET", "/_emulator/state", None).await.json();
+    let state = harness::control(&em.emulator, "GET", "/_emulator/state", None)
+        .await
+        .json();
     assert_eq!(state["end_of_support"], true);
     assert!(state["iam"]["roles"]["r"].is_object(), "{state}");
 
     // Reset: counters only, then the state too.
     let reset = harness::control(&em.emulator, "POST", "/_emulator/reset", None).await;
     assert_eq!(reset.status, StatusCode::OK);
-    assert_eq!(harness::control(&em.emulator, "GET", "/_emulator/counts", None).await.json(), json!({}));
-    iam.get_role().role_name("r").send().await.expect("state kept");
-    harness::control(&em.emulator, "POST", "/_emulator/reset?state=true", None).await;
-    let err = iam.get_role().role_name("r").send().await.expect_err("state cleared");
-    assert!(err.as_service_error().is_some_and(|e| e.is_no_such_entity_exception()));
-
-    assert_eq!(harness::control(&em.emulator, "GET", "/_emulator/nope", None).await.status, StatusCode::NOT_FOUND);
     assert_eq!(
-        harness::control(&em.emulator, "DELETE", "/_emulator/knobs", None).await.status,
+        harness::control(&em.emulator, "GET", "/_emulator/counts", None)
+            .await
+            .json(),
+        json!({})
+    );
+    iam.get_role()
+        .role_name("r")
+        .send()
+        .await
+        .expect("state kept");
+    harness::control(&em.emulator, "POST", "/_emulator/reset?state=true", None).await;
+    let err = iam
+        .get_role()
+        .role_name("r")
+        .send()
+        .await
+        .expect_err("state cleared");
+    assert!(
+        err.as_service_error()
+            .is_some_and(|e| e.is_no_such_entity_exception())
+    );
+
+    assert_eq!(
+        harness::control(&em.emulator, "GET", "/_emulator/nope", None)
+            .await
+            .status,
+        StatusCode::NOT_FOUND
+    );
+    assert_eq!(
+        harness::control(&em.emulator, "DELETE", "/_emulator/knobs", None)
+            .await
+            .status,
         StatusCode::METHOD_NOT_ALLOWED
     );
 }
@@ -254,7 +375,9 @@ async fn requests_no_service_claims() {
     let em = harness::start().await;
     let r = harness::raw(
         &em.emulator,
-        harness::aws_request("GET", "/favicon.ico", "s3").body(Body::empty()).unwrap(),
+        harness::aws_request("GET", "/favicon.ico", "s3")
+            .body(Body::empty())
+            .unwrap(),
     )
     .await;
     assert_eq!(r.status, StatusCode::NOT_FOUND);

@@ -1,5 +1,6 @@
 //! State files: everything survives a restart, failed requests do not touch
 //! the file, concurrent clients lose nothing.
+#![allow(clippy::redundant_closure_for_method_calls)] // `is_some_and(|e| e.is_x())` reads best
 
 mod harness;
 
@@ -24,7 +25,12 @@ async fn a_new_emulator_on_the_same_file_sees_everything() {
     {
         let em = harness::start_with(with_file(&file)).await;
         let iam = harness::iam(&em.url);
-        iam.create_role().role_name("r").assume_role_policy_document(TRUST).send().await.unwrap();
+        iam.create_role()
+            .role_name("r")
+            .assume_role_policy_document(TRUST)
+            .send()
+            .await
+            .unwrap();
         iam.put_role_policy()
             .role_name("r")
             .policy_name("p")
@@ -33,9 +39,20 @@ async fn a_new_emulator_on_the_same_file_sees_everything() {
             .await
             .unwrap();
         let k = harness::kinesis(&em.url);
-        k.create_stream().stream_name("s").shard_count(1).send().await.unwrap();
+        k.create_stream()
+            .stream_name("s")
+            .shard_count(1)
+            .send()
+            .await
+            .unwrap();
         harness::advance_clock(&em.emulator, 1000).await;
-        k.put_record().stream_name("s").data(Blob::new("kept")).partition_key("p").send().await.unwrap();
+        k.put_record()
+            .stream_name("s")
+            .data(Blob::new("kept"))
+            .partition_key("p")
+            .send()
+            .await
+            .unwrap();
         let cw = harness::cloudwatch(&em.url);
         cw.put_metric_alarm()
             .alarm_name("a")
@@ -44,7 +61,9 @@ async fn a_new_emulator_on_the_same_file_sees_everything() {
             .statistic(aws_sdk_cloudwatch::types::Statistic::Sum)
             .period(300)
             .threshold(5.0)
-            .comparison_operator(aws_sdk_cloudwatch::types::ComparisonOperator::GreaterThanThreshold)
+            .comparison_operator(
+                aws_sdk_cloudwatch::types::ComparisonOperator::GreaterThanThreshold,
+            )
             .evaluation_periods(2)
             .send()
             .await
@@ -56,15 +75,35 @@ async fn a_new_emulator_on_the_same_file_sees_everything() {
         .filter_map(Result::ok)
         .filter(|e| e.file_name().to_string_lossy().ends_with(".tmp"))
         .collect();
-    assert!(leftovers.is_empty(), "no temporary files left: {leftovers:?}");
+    assert!(
+        leftovers.is_empty(),
+        "no temporary files left: {leftovers:?}"
+    );
 
     let em = harness::start_with(with_file(&file)).await;
     let iam = harness::iam(&em.url);
-    let role = iam.get_role().role_name("r").send().await.expect("role survived").role.unwrap();
+    let role = iam
+        .get_role()
+        .role_name("r")
+        .send()
+        .await
+        .expect("role survived")
+        .role
+        .unwrap();
     assert!(role.role_id.starts_with("AROA"));
-    iam.get_role_policy().role_name("r").policy_name("p").send().await.expect("inline policy survived");
+    iam.get_role_policy()
+        .role_name("r")
+        .policy_name("p")
+        .send()
+        .await
+        .expect("inline policy survived");
     let k = harness::kinesis(&em.url);
-    let summary = k.describe_stream_summary().stream_name("s").send().await.expect("stream survived");
+    let summary = k
+        .describe_stream_summary()
+        .stream_name("s")
+        .send()
+        .await
+        .expect("stream survived");
     assert_eq!(
         summary.stream_description_summary.unwrap().stream_status,
         aws_sdk_kinesis::types::StreamStatus::Active,
@@ -80,10 +119,24 @@ async fn a_new_emulator_on_the_same_file_sees_everything() {
         .unwrap()
         .shard_iterator
         .unwrap();
-    let records = k.get_records().shard_iterator(it).send().await.unwrap().records;
+    let records = k
+        .get_records()
+        .shard_iterator(it)
+        .send()
+        .await
+        .unwrap()
+        .records;
     assert_eq!(records[0].data.as_ref(), b"kept");
     let cw = harness::cloudwatch(&em.url);
-    assert_eq!(cw.describe_alarms().send().await.unwrap().metric_alarms().len(), 1);
+    assert_eq!(
+        cw.describe_alarms()
+            .send()
+            .await
+            .unwrap()
+            .metric_alarms()
+            .len(),
+        1
+    );
 }
 
 #[tokio::test]
@@ -92,10 +145,24 @@ async fn failed_requests_do_not_touch_the_file() {
     let file = dir.path().join("state.json");
     let em = harness::start_with(with_file(&file)).await;
     let iam = harness::iam(&em.url);
-    iam.create_role().role_name("r").assume_role_policy_document(TRUST).send().await.unwrap();
+    iam.create_role()
+        .role_name("r")
+        .assume_role_policy_document(TRUST)
+        .send()
+        .await
+        .unwrap();
     let before = std::fs::read(&file).unwrap();
-    iam.create_role().role_name("r").assume_role_policy_document(TRUST).send().await.expect_err("exists");
-    iam.delete_role().role_name("nobody").send().await.expect_err("no such role");
+    iam.create_role()
+        .role_name("r")
+        .assume_role_policy_document(TRUST)
+        .send()
+        .await
+        .expect_err("exists");
+    iam.delete_role()
+        .role_name("nobody")
+        .send()
+        .await
+        .expect_err("no such role");
     iam.list_roles().send().await.unwrap();
     assert_eq!(std::fs::read(&file).unwrap(), before);
 }
@@ -116,9 +183,20 @@ async fn a_write_failure_is_a_500_and_undoes_the_change() {
         .await
         .expect_err("cannot persist");
     assert_eq!(err.raw_response().map(|r| r.status().as_u16()), Some(500));
-    assert!(err.as_service_error().is_some_and(|e| e.is_service_failure_exception()));
-    let err = iam.get_role().role_name("r").send().await.expect_err("undone");
-    assert!(err.as_service_error().is_some_and(|e| e.is_no_such_entity_exception()));
+    assert!(
+        err.as_service_error()
+            .is_some_and(|e| e.is_service_failure_exception())
+    );
+    let err = iam
+        .get_role()
+        .role_name("r")
+        .send()
+        .await
+        .expect_err("undone");
+    assert!(
+        err.as_service_error()
+            .is_some_and(|e| e.is_no_such_entity_exception())
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
@@ -127,7 +205,12 @@ async fn concurrent_clients_lose_nothing() {
     let file = dir.path().join("state.json");
     let em = harness::start_with(with_file(&file)).await;
     let k = harness::kinesis(&em.url);
-    k.create_stream().stream_name("s").shard_count(2).send().await.unwrap();
+    k.create_stream()
+        .stream_name("s")
+        .shard_count(2)
+        .send()
+        .await
+        .unwrap();
     harness::advance_clock(&em.emulator, 1000).await;
 
     let mut tasks = Vec::new();
@@ -158,12 +241,20 @@ async fn concurrent_clients_lose_nothing() {
     }
     let roles = em.emulator.with_state(|s| s.iam.roles.len());
     assert_eq!(roles, 80);
-    let records: usize = em
-        .emulator
-        .with_state(|s| s.kinesis.streams["s"].shards.iter().map(|sh| sh.records.len()).sum());
+    let records: usize = em.emulator.with_state(|s| {
+        s.kinesis.streams["s"]
+            .shards
+            .iter()
+            .map(|sh| sh.records.len())
+            .sum()
+    });
     assert_eq!(records, 80);
     let seqs: std::collections::BTreeSet<u128> = em.emulator.with_state(|s| {
-        s.kinesis.streams["s"].shards.iter().flat_map(|sh| sh.records.iter().map(|r| r.seq)).collect()
+        s.kinesis.streams["s"]
+            .shards
+            .iter()
+            .flat_map(|sh| sh.records.iter().map(|r| r.seq))
+            .collect()
     });
     assert_eq!(seqs.len(), 80, "sequence numbers are unique");
 
@@ -178,5 +269,8 @@ fn a_corrupt_state_file_is_an_error_naming_it() {
     std::fs::write(&file, b"{ not json").unwrap();
     let err = reconcile_emulator::Emulator::new(with_file(&file)).expect_err("corrupt");
     let text = err.to_string();
-    assert!(text.contains("state.json") && text.contains("not valid"), "{text}");
+    assert!(
+        text.contains("state.json") && text.contains("not valid"),
+        "{text}"
+    );
 }

@@ -114,7 +114,12 @@ pub fn aws_request(method: &str, path: &str, service: &str) -> axum::http::reque
 }
 
 /// Calls the control path with an optional JSON body.
-pub async fn control(em: &Emulator, method: &str, path: &str, body: Option<serde_json::Value>) -> Raw {
+pub async fn control(
+    em: &Emulator,
+    method: &str,
+    path: &str,
+    body: Option<serde_json::Value>,
+) -> Raw {
     let req = Request::builder()
         .method(method)
         .uri(path)
@@ -129,7 +134,13 @@ pub async fn control(em: &Emulator, method: &str, path: &str, body: Option<serde
 
 /// Moves the emulator's clock forward.
 pub async fn advance_clock(em: &Emulator, ms: i64) {
-    let r = control(em, "POST", "/_emulator/clock", Some(serde_json::json!({ "advance_ms": ms }))).await;
+    let r = control(
+        em,
+        "POST",
+        "/_emulator/clock",
+        Some(serde_json::json!({ "advance_ms": ms })),
+    )
+    .await;
     assert_eq!(r.status, StatusCode::OK, "{}", r.text());
 }
 
