@@ -18,12 +18,15 @@ pub mod endpoints;
 pub mod engagement;
 pub mod errors;
 pub mod event_stream;
+pub mod export;
 pub mod iam;
 pub mod ids;
 pub mod kinesis;
 pub mod provider;
 pub mod read;
 pub mod segments;
+pub mod send;
+pub mod status;
 pub mod tags;
 pub mod templates;
 
