@@ -546,6 +546,7 @@ pub async fn list_campaigns(
         let page = client
             .get_campaigns()
             .application_id(app_id)
+            .page_size(crate::app::PAGE_SIZE)
             .set_token(token.take())
             .send()
             .await

@@ -500,6 +500,7 @@ pub async fn list_segments(
         let page = client
             .get_segments()
             .application_id(app_id)
+            .page_size(crate::app::PAGE_SIZE)
             .set_token(token.take())
             .send()
             .await
