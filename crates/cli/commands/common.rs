@@ -21,19 +21,35 @@ impl Desired {
     }
 }
 
-/// Loads and validates a spec; diagnostics become the error.
+/// Loads and validates a spec. Diagnostics are printed as they are
+/// (`file:line:col: error: ...`, one per problem); the error says how many.
 pub fn load_spec(path: &Path) -> Result<LoadedSpec> {
-    reconcile_model::load(path).map_err(|diagnostics| miette!("{diagnostics}"))
+    reconcile_model::load(path).map_err(|d| spec_invalid(path, &d))
+}
+
+fn spec_invalid(path: &Path, diagnostics: &reconcile_model::Diagnostics) -> miette::Report {
+    #[allow(clippy::print_stderr)]
+    {
+        let text = diagnostics.to_string();
+        if text.ends_with('\n') {
+            eprint!("{text}");
+        } else {
+            eprintln!("{text}");
+        }
+    }
+    miette!(
+        "`{}` is not valid: {} problem(s), listed above",
+        path.display(),
+        diagnostics.0.len()
+    )
 }
 
 /// Loads a spec and resolves its desired resources (reading secrets to
 /// fingerprint them; their values stay inside the model).
 pub fn desired(path: &Path) -> Result<Desired> {
     let loaded = load_spec(path)?;
-    let resources = loaded
-        .spec
-        .resources(&loaded.dir)
-        .map_err(|e| miette!("{}: {e}", path.display()))?;
+    // A secret that does not resolve is reported at its field.
+    let resources = loaded.resources().map_err(|d| spec_invalid(path, &d))?;
     Ok(Desired { loaded, resources })
 }
 
