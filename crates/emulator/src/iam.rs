@@ -2,18 +2,29 @@
 //! attachments (customer policies and a built-in list of AWS managed
 //! policies), inline role policies, and customer managed policies.
 //!
-//! Behaviour that follows AWS and is easy to miss:
-//! - role names are unique case-insensitively (`Foo` and `foo` collide) and
-//!   found case-insensitively;
-//! - policy documents come back URL-encoded (`%7B%22Version%22…`), as AWS
-//!   sends them; botocore decodes them, the Rust SDK leaves that to the caller;
-//! - `DeleteRole` answers 409 `DeleteConflict` while managed or inline
-//!   policies remain; `DeletePolicy` while the policy is attached;
-//! - `AttachRolePolicy` accepts customer policies that exist and the AWS
-//!   managed ARNs of [`AWS_MANAGED_POLICIES`]; any other
-//!   `arn:aws:iam::aws:policy/…` is 404 `NoSuchEntity`;
-//! - at most 10 managed policies per role and 10,240 non-blank characters of
-//!   inline policy per role (`LimitExceeded`, 409), IAM's default quotas.
+//! Requests are form bodies (`Action=CreateRole&Version=2010-05-08&…`), replies
+//! `<XResponse xmlns="https://iam.amazonaws.com/doc/2010-05-08/">` documents,
+//! errors IAM's `<ErrorResponse>` with the model's status (404
+//! `NoSuchEntity`, 409 `EntityAlreadyExists`/`DeleteConflict`/`LimitExceeded`,
+//! 400 `ValidationError`/`MalformedPolicyDocument`/`InvalidInput`).
+//!
+//! # Choices
+//!
+//! | Behaviour | Emulator |
+//! |---|---|
+//! | Role names | unique and found case-insensitively (`Foo` and `foo` collide), as AWS documents |
+//! | Policy documents in replies | URL-encoded (`%7B%22Version%22…`, spaces as `%20`), as AWS sends them; botocore decodes them, the Rust SDK leaves that to the caller |
+//! | Policy document checks | model limits, JSON, an object with a non-empty `Statement`; otherwise 400 `MalformedPolicyDocument` (AWS checks much more: principals, actions, resources) |
+//! | `DeleteRole` with policies | 409 `DeleteConflict`, managed ones first ("must detach all policies first"), then inline ones |
+//! | `DeletePolicy` while attached | 409 `DeleteConflict` |
+//! | AWS managed policies | the ARNs of [`AWS_MANAGED_POLICIES`] attach; any other `arn:aws:iam::aws:policy/…` is 404 `NoSuchEntity`; their documents are not held (`GetPolicyVersion` on them is 404) |
+//! | `service-role/AmazonPinpointServiceRole` | accepted because the recipe attaches it; **AWS most likely has no such policy** (moto's list of AWS managed policies, imported from a real account, holds no Pinpoint policy), so real AWS probably answers 404 |
+//! | Quotas | 10 managed policies per role, 10,240 non-blank characters of inline policy per role, 50 tags (409 `LimitExceeded`) |
+//! | Tag keys | compared case-insensitively (duplicates in one request are 400 `InvalidInput`); `ListRoleTags` sorts by key, `GetRole` keeps tagging order |
+//! | Paging | `Marker` is opaque (base64 of a position), `MaxItems` 1–1000, default 100 |
+//! | Customer policies | one version, `v1`; `ListPolicies` `Scope` All/AWS/Local, `OnlyAttached`, `PathPrefix` |
+//! | Role ids / policy ids | `AROA` / `ANPA` and 17 base32 characters |
+//! | `RoleLastUsed` | empty in `GetRole`, absent elsewhere (roles are never used) |
 
 use std::collections::BTreeMap;
 

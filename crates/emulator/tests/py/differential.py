@@ -82,6 +82,14 @@ MOTO_DIFFERENCES = {
         "StateTransitionedTimestamp; AWS documents that a new alarm starts in "
         "INSUFFICIENT_DATA, and returns Metrics only for metric-math alarms",
     "cloudwatch.describe_alarms.prefix": "as cloudwatch.describe_alarms.names",
+    "cloudwatch.list_tags_for_resource.missing":
+        "moto lists no tags for an alarm that does not exist; AWS answers 404 "
+        "ResourceNotFoundException, the error the model gives ListTagsForResource",
+    "cloudwatch.put_metric_alarm.bad_operator":
+        "moto stores an alarm with an operator outside the model's enum; AWS answers 400 "
+        "ValidationError",
+    "cloudwatch.describe_alarms.empty":
+        "follows from cloudwatch.put_metric_alarm.bad_operator: moto still has that alarm",
     "pinpoint.create_app":
         "moto sends CreationDate as an epoch number (the model says string; the Rust SDK "
         "cannot read a number there) and leaves out the app's tags, which AWS returns",
@@ -269,6 +277,12 @@ def seq():
         ResourceARN=arn, TagKeys=["team"]))
     call("cloudwatch.list_tags_for_resource.after")(
         lambda c, ctx: c["cloudwatch"].list_tags_for_resource(ResourceARN=arn))
+    call("cloudwatch.list_tags_for_resource.missing")(
+        lambda c, ctx: c["cloudwatch"].list_tags_for_resource(
+            ResourceARN=f"arn:aws:cloudwatch:{REGION}:{ACCOUNT}:alarm:missing"))
+    call("cloudwatch.put_metric_alarm.bad_operator")(lambda c, ctx: c["cloudwatch"].put_metric_alarm(
+        AlarmName="bad", MetricName="M", Namespace="AWS/Pinpoint", Statistic="Sum", Period=300,
+        Threshold=1.0, ComparisonOperator="Sideways", EvaluationPeriods=1))
     call("cloudwatch.delete_alarms.unknown")(lambda c, ctx: c["cloudwatch"].delete_alarms(
         AlarmNames=["never-existed"]))
     call("cloudwatch.delete_alarms")(lambda c, ctx: c["cloudwatch"].delete_alarms(
