@@ -730,3 +730,50 @@ fn rate_classes_follow_the_published_quotas() {
     assert_eq!(class(Kind::Endpoint, Action::NoOp), "other");
     assert_eq!(class(Kind::IamRole, Action::Create), "other");
 }
+
+#[tokio::test]
+async fn destroy_from_another_machine_finds_and_removes_everything_the_stack_owns() {
+    let env = Env::new().await;
+    let p = env.provider().await;
+    let desired = env.desired(SPEC);
+    converge(&p, &desired, false).await;
+    // Something of someone else's with a wanted name stays.
+    let c = env.clients(3).await;
+    c.pinpoint
+        .create_app()
+        .create_application_request(
+            aws_sdk_pinpoint::types::CreateApplicationRequest::builder()
+                .name("flash-sale")
+                .build(),
+        )
+        .send()
+        .await
+        .unwrap();
+
+    let other_machine = env.provider().await;
+    let live = read(&other_machine, &[], false).await;
+    let owned: BTreeSet<Address> = live.resources.iter().map(|r| r.address.clone()).collect();
+    let settings = Address::singleton(Kind::AppSettings);
+    let expected: BTreeSet<Address> = desired
+        .iter()
+        .map(|r| r.address.clone())
+        .filter(|a| *a != settings)
+        .collect();
+    assert_eq!(owned, expected);
+    let changes = diff(&[], &live);
+    assert!(changes.iter().all(|c| c.action == Action::Delete));
+    apply_changes(&other_machine, &changes).await;
+    env.em.with_state(|s| {
+        assert_eq!(s.pinpoint.apps.len(), 1, "only the stranger's app is left");
+        assert!(s.pinpoint.templates.is_empty());
+        assert!(s.iam.roles.is_empty());
+        assert!(s.kinesis.streams.is_empty());
+        assert!(s.cloudwatch.alarms.is_empty());
+    });
+    assert!(
+        read(&env.provider().await, &[], false)
+            .await
+            .resources
+            .is_empty()
+    );
+}
