@@ -123,6 +123,8 @@ impl AwsProvider {
             .pinpoint()
             .create_app()
             .create_application_request(req)
+            .customize()
+            .config_override(crate::connect::pinpoint_once())
             .send()
             .await
             .map_err(|e| classify(&format!("CreateApp `{}`", app.name), e).error)?;
@@ -233,7 +235,17 @@ impl AwsProvider {
         }
         now.extend(set.clone());
         check_tag_count(&now)?;
-        retag_pinpoint(self.pinpoint(), &arn, set, remove).await?;
+        match retag_pinpoint(self.pinpoint(), &arn, set, remove).await {
+            Ok(()) => {}
+            // The app is gone (deleted by a step running alongside, as
+            // rollbacks and destroys do): there is no index to keep, as
+            // when there is no app yet.
+            Err(ProviderError::Rejected { code, .. }) if code == "NotFoundException" => {
+                self.ids.lock().forget_app();
+                return Ok(());
+            }
+            Err(e) => return Err(e),
+        }
         if let Some(app) = self.ids.lock().app.as_mut() {
             app.tags = now;
         }

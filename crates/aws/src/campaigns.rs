@@ -599,6 +599,8 @@ pub async fn create_campaign(
         .create_campaign()
         .application_id(app_id)
         .write_campaign_request(req)
+        .customize()
+        .config_override(crate::connect::pinpoint_once())
         .send()
         .await
         .map_err(|e| classify(&what, e))?;

@@ -161,6 +161,8 @@ impl AwsProvider {
             .create_segment()
             .application_id(&app_id)
             .write_segment_request(req)
+            .customize()
+            .config_override(crate::connect::pinpoint_once())
             .send()
             .await
             .map_err(|e| classify(&what, e).error)?;
@@ -384,6 +386,8 @@ impl AwsProvider {
             .create_campaign()
             .application_id(&app_id)
             .write_campaign_request(req)
+            .customize()
+            .config_override(crate::connect::pinpoint_once())
             .send()
             .await
             .map_err(|e| classify(&what, e).error)?;

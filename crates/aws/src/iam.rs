@@ -331,6 +331,8 @@ impl AwsProvider {
             .set_description(role.description.clone())
             .assume_role_policy_document(trust_policy(&role.trusted_service).to_string())
             .set_tags(Some(iam_tags(&tags)?))
+            .customize()
+            .config_override(crate::connect::iam_once())
             .send()
             .await
             .map_err(|e| classify(&format!("CreateRole `{}`", role.name), e).error)?;

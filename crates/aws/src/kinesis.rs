@@ -200,6 +200,8 @@ impl AwsProvider {
             .set_shard_count(shards)
             .stream_mode_details(sdk_mode(s.stream_mode)?)
             .set_tags(Some(tags.into_iter().collect::<HashMap<_, _>>()))
+            .customize()
+            .config_override(crate::connect::kinesis_once())
             .send()
             .await
             .map_err(|e| classify(&format!("CreateStream `{}`", s.name), e).error)?;

@@ -553,6 +553,8 @@ pub async fn create_segment(
         .create_segment()
         .application_id(app_id)
         .write_segment_request(req)
+        .customize()
+        .config_override(crate::connect::pinpoint_once())
         .send()
         .await
         .map_err(|e| classify(&what, e))?;

@@ -282,6 +282,8 @@ pub async fn create_push_template(
             t,
             Some(tags.unwrap_or_default()),
         ))
+        .customize()
+        .config_override(crate::connect::pinpoint_once())
         .send()
         .await
         .map_err(|e| classify(&format!("CreatePushTemplate `{}`", t.name), e))?;
