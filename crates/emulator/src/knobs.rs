@@ -373,8 +373,13 @@ pub fn control(em: &Emulator, req: &Request) -> Reply {
             }
         }
         (&Method::GET, "/_emulator/state") => {
-            let state = em.with_state(|s| serde_json::to_value(&*s).unwrap_or_default());
-            json_reply(StatusCode::OK, &state)
+            // Straight to bytes: `serde_json::Value` cannot hold the 128-bit
+            // Kinesis hash keys and sequence numbers (the dump was `null`
+            // once a stream existed).
+            match em.with_state(|s| serde_json::to_vec(&*s)) {
+                Ok(bytes) => Reply::new(StatusCode::OK, "application/json", bytes),
+                Err(e) => control_error(StatusCode::INTERNAL_SERVER_ERROR, &e.to_string()),
+            }
         }
         (
             _,
