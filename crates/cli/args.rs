@@ -67,6 +67,21 @@ pub enum PlanFormat {
     Markdown,
 }
 
+/// Output of `send`, `status`: a table for people or JSON for machines.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum TableFormat {
+    Table,
+    Json,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum GraphFormat {
+    /// A Mermaid flowchart (`graph TD`), for Markdown.
+    Mermaid,
+    /// Graphviz DOT.
+    Dot,
+}
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub enum OnFailure {
     /// Undo the steps this apply completed.
@@ -156,6 +171,69 @@ pub enum Command {
     History {
         /// The stack's spec.
         spec: PathBuf,
+    },
+    /// Send a test push to endpoints of the spec (the recipe's step 8).
+    /// Exits 1 when a delivery failed.
+    Send {
+        spec: PathBuf,
+        #[command(flatten)]
+        conn: Connection,
+        /// An endpoint id of the spec (repeat for more; default: all).
+        #[arg(long = "endpoint", value_name = "ID")]
+        endpoints: Vec<String>,
+        /// The notification's title.
+        #[arg(long, conflicts_with = "template")]
+        title: Option<String>,
+        /// The notification's text.
+        #[arg(long, conflicts_with = "template", required_unless_present = "template")]
+        body: Option<String>,
+        /// Send a push template of the spec instead (its key under `templates:`).
+        #[arg(long, value_name = "KEY")]
+        template: Option<String>,
+        #[arg(long, value_enum, default_value_t = TableFormat::Table)]
+        format: TableFormat,
+    },
+    /// Show the stack as it is in the account: app, channels, endpoints,
+    /// segments, templates, campaigns and their last run, event stream,
+    /// alarms, KPIs (the recipe's validation). Exits 3 when AWS no longer
+    /// serves some part.
+    Status {
+        spec: PathBuf,
+        #[command(flatten)]
+        conn: Connection,
+        /// The KPIs' window, back from now: days (`7d`) or hours (`24h`).
+        #[arg(long, default_value = "7d")]
+        since: String,
+        /// Output format (default: a table on a terminal, JSON otherwise).
+        #[arg(long, value_enum)]
+        format: Option<TableFormat>,
+    },
+    /// Print the stack's dependency graph: the order `apply` follows.
+    Graph {
+        spec: PathBuf,
+        #[arg(long, value_enum, default_value_t = GraphFormat::Mermaid)]
+        format: GraphFormat,
+    },
+    /// Write a spec of an app that lives in the account (to take it over
+    /// with `plan --adopt`).
+    Export {
+        /// The app's id.
+        #[arg(long, value_name = "ID", required_unless_present = "app_name", conflicts_with = "app_name")]
+        app_id: Option<String>,
+        /// The app's name (it must be the only app with that name).
+        #[arg(long, value_name = "NAME")]
+        app_name: Option<String>,
+        /// The stack name of the spec.
+        #[arg(long)]
+        stack: String,
+        /// An endpoint id to export (Pinpoint cannot list endpoints; repeat for more).
+        #[arg(long = "endpoint", value_name = "ID")]
+        endpoints: Vec<String>,
+        /// Write the spec here (default: stdout).
+        #[arg(short, long, value_name = "FILE")]
+        output: Option<PathBuf>,
+        #[command(flatten)]
+        conn: Connection,
     },
     /// Serve the local AWS emulator on 127.0.0.1.
     Emulator {

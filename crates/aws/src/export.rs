@@ -35,7 +35,8 @@ use reconcile_model::spec::{
     EventStream, GcmAuthMethod, GcmChannel, Spec,
 };
 use reconcile_model::{
-    Kind, Resource, SecretRef, campaign_resource, segment_resource, template_resource,
+    Kind, Resource, SecretRef, campaign_resource, put_to_stream_policy, put_to_stream_policy_name,
+    segment_resource, template_resource,
 };
 use serde::de::DeserializeOwned;
 
@@ -146,11 +147,23 @@ impl Keys {
     /// tag's key when it has one of this kind, else the name in snake_case;
     /// `_2`, `_3`... when taken.
     fn assign(&mut self, kind: Kind, name: &str, tags: &BTreeMap<String, String>) -> String {
+        self.assign_or(kind, name, tags, None)
+    }
+
+    /// [`Keys::assign`], with `preferred` before the name.
+    fn assign_or(
+        &mut self,
+        kind: Kind,
+        name: &str,
+        tags: &BTreeMap<String, String>,
+        preferred: Option<&str>,
+    ) -> String {
         let tagged = tags
             .get(reconcile_model::resource::TAG_KEY)
             .and_then(|v| parse_key_tag(v))
             .filter(|a| a.kind == kind && !a.key.is_empty())
-            .map(|a| a.key);
+            .map(|a| a.key)
+            .or_else(|| preferred.map(ToOwned::to_owned));
         let base = tagged.unwrap_or_else(|| {
             let k = snake_key(name);
             if k.is_empty() {
@@ -468,35 +481,59 @@ impl AwsProvider {
                 let role_arn = es.role_arn().unwrap_or_default().to_owned();
                 let mut stream_ref = stream_arn.clone();
                 let mut role_ref = role_arn.clone();
+                let stream_name = arn_name(&stream_arn, "kinesis", Some(&self.clients.region));
+                let role_name = arn_name(&role_arn, "iam", None);
+                let (stream, role) = tokio::join!(
+                    async {
+                        match stream_name {
+                            Some(n) => self.read_stream(n).await,
+                            None => Ok(None),
+                        }
+                    },
+                    async {
+                        match role_name {
+                            Some(n) => self.read_role(n).await,
+                            None => Ok(None),
+                        }
+                    }
+                );
+                let (stream, role) = (stream?, role?);
                 let mut stream_key = None;
-                if let Some(name) = arn_name(&stream_arn, "kinesis", Some(&self.clients.region)) {
-                    match self.read_stream(name).await? {
-                        Some(s) => {
-                            let key = keys.assign(Kind::KinesisStream, name, &s.tags);
-                            kinesis_streams.insert(key.clone(), spec_of(&stream_resource(&key, &s))?);
-                            stream_ref.clone_from(&key);
-                            stream_key = Some(key);
-                        }
-                        None => notes.push(format!(
-                            "event stream: the Kinesis stream `{stream_arn}` does not exist; its ARN stays"
-                        )),
+                match (stream_name, stream) {
+                    (Some(name), Some(s)) => {
+                        // A role `reconcile` made names the stream's key in
+                        // its generated policy; keep that key, so that the
+                        // policy reads back as `allow_put_to_stream`.
+                        let prefix = put_to_stream_policy_name("");
+                        let generated = role.as_ref().and_then(|r| {
+                            r.inline.iter().find_map(|(policy, doc)| {
+                                let key = policy.strip_prefix(prefix.as_str())?;
+                                (*doc == put_to_stream_policy(&stream_arn)).then_some(key)
+                            })
+                        });
+                        let key = keys.assign_or(Kind::KinesisStream, name, &s.tags, generated);
+                        kinesis_streams.insert(key.clone(), spec_of(&stream_resource(&key, &s))?);
+                        stream_ref.clone_from(&key);
+                        stream_key = Some(key);
                     }
+                    (Some(_), None) => notes.push(format!(
+                        "event stream: the Kinesis stream `{stream_arn}` does not exist; its ARN stays"
+                    )),
+                    (None, _) => {}
                 }
-                if let Some(name) = arn_name(&role_arn, "iam", None) {
-                    match self.read_role(name).await? {
-                        Some(r) => {
-                            let key = keys.assign(Kind::IamRole, name, &r.tags());
-                            let lookup = |k: &str| {
-                                (stream_key.as_deref() == Some(k)).then(|| stream_arn.clone())
-                            };
-                            iam_roles
-                                .insert(key.clone(), spec_of(&role_resource(&key, &r, &lookup))?);
-                            role_ref.clone_from(&key);
-                        }
-                        None => notes.push(format!(
-                            "event stream: the role `{role_arn}` does not exist; its ARN stays"
-                        )),
+                match (role_name, role) {
+                    (Some(name), Some(r)) => {
+                        let key = keys.assign(Kind::IamRole, name, &r.tags());
+                        let lookup = |k: &str| {
+                            (stream_key.as_deref() == Some(k)).then(|| stream_arn.clone())
+                        };
+                        iam_roles.insert(key.clone(), spec_of(&role_resource(&key, &r, &lookup))?);
+                        role_ref.clone_from(&key);
                     }
+                    (Some(_), None) => notes.push(format!(
+                        "event stream: the role `{role_arn}` does not exist; its ARN stays"
+                    )),
+                    (None, _) => {}
                 }
                 Some(EventStream {
                     stream: stream_ref,

@@ -263,19 +263,22 @@ struct CampaignDetail {
     last_activity: Option<ActivityStatus>,
 }
 
-/// The window of the KPIs.
+/// The window of the KPIs, sent in whole seconds (`start` rounded down,
+/// `end` up).
 #[derive(Debug, Clone, Copy)]
 pub struct Window {
     pub start: OffsetDateTime,
     pub end: OffsetDateTime,
 }
 
-fn rfc3339(t: OffsetDateTime) -> String {
-    t.format(&Rfc3339).unwrap_or_else(|_| t.to_string())
+fn rfc3339(t: OffsetDateTime, round_up: bool) -> String {
+    let whole = OffsetDateTime::from_unix_timestamp(smithy_time(t, round_up).secs()).unwrap_or(t);
+    whole.format(&Rfc3339).unwrap_or_else(|_| t.to_string())
 }
 
-fn smithy_time(t: OffsetDateTime) -> DateTime {
-    DateTime::from_secs(t.unix_timestamp())
+fn smithy_time(t: OffsetDateTime, round_up: bool) -> DateTime {
+    let extra = i64::from(round_up && t.nanosecond() > 0);
+    DateTime::from_secs(t.unix_timestamp() + extra)
 }
 
 fn text(attrs: &Value, pointer: &str) -> Option<String> {
@@ -571,8 +574,8 @@ impl AwsProvider {
             event_stream,
             alarms,
             kpis: KpiReport {
-                start: rfc3339(window.start),
-                end: rfc3339(window.end),
+                start: rfc3339(window.start, false),
+                end: rfc3339(window.end, true),
                 values: kpis,
             },
         })
@@ -741,8 +744,8 @@ impl AwsProvider {
                 .get_application_date_range_kpi()
                 .application_id(app_id)
                 .kpi_name(*name)
-                .start_time(smithy_time(window.start))
-                .end_time(smithy_time(window.end))
+                .start_time(smithy_time(window.start, false))
+                .end_time(smithy_time(window.end, true))
                 .send()
                 .await;
             let value = match r {

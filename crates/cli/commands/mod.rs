@@ -4,10 +4,15 @@ mod apply;
 mod common;
 mod destroy;
 mod emulator;
+mod export;
+mod graph;
 mod history;
 mod plan;
 mod progress;
 mod rollback;
+mod send;
+mod status;
+mod table;
 mod validate;
 
 use miette::Result;
@@ -83,6 +88,51 @@ pub fn run(cli: Cli) -> Result<Outcome> {
             parallelism,
         } => destroy::run(&global, spec, conn, *auto_approve, *parallelism),
         Command::History { spec } => history::run(&global, spec),
+        Command::Send {
+            spec,
+            conn,
+            endpoints,
+            title,
+            body,
+            template,
+            format,
+        } => send::run(
+            &global,
+            &send::SendArgs {
+                spec,
+                conn,
+                endpoints,
+                title: title.as_deref(),
+                body: body.as_deref(),
+                template: template.as_deref(),
+                format: *format,
+            },
+        ),
+        Command::Status {
+            spec,
+            conn,
+            since,
+            format,
+        } => status::run(&global, spec, conn, since, *format),
+        Command::Graph { spec, format } => graph::run(spec, *format),
+        Command::Export {
+            app_id,
+            app_name,
+            stack,
+            endpoints,
+            output,
+            conn,
+        } => export::run(
+            &global,
+            &export::ExportArgs {
+                app_id: app_id.as_deref(),
+                app_name: app_name.as_deref(),
+                stack,
+                endpoints,
+                output: output.as_deref(),
+                conn,
+            },
+        ),
         Command::Emulator {
             port,
             state,

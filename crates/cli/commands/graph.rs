@@ -1,0 +1,132 @@
+//! `reconcile graph`: the stack's dependency graph as Mermaid or DOT, ready
+//! to paste into a README or a pull request.
+//!
+//! The edges are the plan's own: the plan of the spec against an empty
+//! account, where every resource is created, orders its changes by exactly
+//! these edges. No account is read and no secret is resolved.
+#![allow(clippy::print_stdout)]
+
+use std::collections::BTreeSet;
+use std::fmt::Write as _;
+use std::io::Write;
+use std::path::Path;
+
+use miette::{IntoDiagnostic, Result};
+use reconcile_engine::{LiveState, Plan, make_plan};
+use reconcile_model::Address;
+
+use super::common;
+use crate::Outcome;
+use crate::args::GraphFormat;
+
+pub fn run(spec: &Path, format: GraphFormat) -> Result<Outcome> {
+    let loaded = common::load_spec(spec)?;
+    let plan = make_plan(
+        &loaded.spec.stack,
+        &spec.display().to_string(),
+        &common::absolute(&loaded.dir).display().to_string(),
+        loaded.spec.unsealed_resources(),
+        LiveState::default(),
+    )
+    .into_diagnostic()?;
+    let rendered = match format {
+        GraphFormat::Mermaid => mermaid(&plan),
+        GraphFormat::Dot => dot(&plan),
+    };
+    let mut out = std::io::stdout().lock();
+    out.write_all(rendered.as_bytes()).into_diagnostic()?;
+    out.flush().into_diagnostic()?;
+    Ok(Outcome::Success)
+}
+
+/// The nodes in plan order (a valid creation order).
+fn nodes(plan: &Plan) -> Vec<&Address> {
+    plan.changes.iter().map(|c| &c.address).collect()
+}
+
+/// Mermaid node ids: the address with every other character as `_`, made
+/// unique (`endpoint.ios-user-001` → `endpoint_ios_user_001`).
+fn mermaid_ids<'a>(nodes: &[&'a Address]) -> Vec<(&'a Address, String)> {
+    let mut taken = BTreeSet::new();
+    nodes
+        .iter()
+        .map(|a| {
+            let base: String = a
+                .to_string()
+                .chars()
+                .map(|c| if c.is_ascii_alphanumeric() { c } else { '_' })
+                .collect();
+            let mut id = base.clone();
+            let mut n = 2;
+            while !taken.insert(id.clone()) {
+                id = format!("{base}_{n}");
+                n += 1;
+            }
+            (*a, id)
+        })
+        .collect()
+}
+
+/// A Mermaid flowchart: one node per resource labelled with its address,
+/// one arrow per ordering edge (from what comes first).
+pub fn mermaid(plan: &Plan) -> String {
+    let ids = mermaid_ids(&nodes(plan));
+    let id_of = |a: &Address| {
+        ids.iter()
+            .find(|(x, _)| *x == a)
+            .map_or_else(String::new, |(_, id)| id.clone())
+    };
+    let mut out = String::from("graph TD\n");
+    for (a, id) in &ids {
+        let label = a.to_string().replace('"', "#quot;");
+        let _ = writeln!(out, "    {id}[\"{label}\"]");
+    }
+    for e in &plan.edges {
+        let _ = writeln!(out, "    {} --> {}", id_of(&e.before), id_of(&e.after));
+    }
+    out
+}
+
+fn dot_string(s: &str) -> String {
+    format!("\"{}\"", s.replace('\\', "\\\\").replace('"', "\\\""))
+}
+
+/// A Graphviz digraph: the same nodes and edges.
+pub fn dot(plan: &Plan) -> String {
+    let mut out = format!(
+        "digraph {} {{\n    rankdir=TB;\n    node [shape=box];\n",
+        dot_string(&plan.stack)
+    );
+    for a in nodes(plan) {
+        let _ = writeln!(out, "    {};", dot_string(&a.to_string()));
+    }
+    for e in &plan.edges {
+        let _ = writeln!(
+            out,
+            "    {} -> {};",
+            dot_string(&e.before.to_string()),
+            dot_string(&e.after.to_string())
+        );
+    }
+    out.push_str("}\n");
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn mermaid_ids_are_safe_and_unique() {
+        let a: Address = "endpoint.a-b".parse().unwrap();
+        let b: Address = "endpoint.a_b".parse().unwrap();
+        let ids = mermaid_ids(&[&a, &b]);
+        assert_eq!(ids[0].1, "endpoint_a_b");
+        assert_eq!(ids[1].1, "endpoint_a_b_2");
+    }
+
+    #[test]
+    fn dot_strings_are_escaped() {
+        assert_eq!(dot_string(r#"a"b\c"#), r#""a\"b\\c""#);
+    }
+}

@@ -1,0 +1,177 @@
+//! `reconcile send`: a test push to endpoints of the spec (the recipe's
+//! step 8), with the result of every delivery.
+#![allow(clippy::print_stdout)]
+
+use std::fmt::Write as _;
+use std::io::Write;
+use std::path::Path;
+
+use miette::{IntoDiagnostic, Result, WrapErr, miette};
+use reconcile_aws::send::{Message, SendReport};
+use reconcile_model::LoadedSpec;
+
+use super::common;
+use super::table::Table;
+use crate::Outcome;
+use crate::args::{Connection, Global, TableFormat};
+use crate::connect::connect;
+
+pub struct SendArgs<'a> {
+    pub spec: &'a Path,
+    pub conn: &'a Connection,
+    pub endpoints: &'a [String],
+    pub title: Option<&'a str>,
+    pub body: Option<&'a str>,
+    pub template: Option<&'a str>,
+    pub format: TableFormat,
+}
+
+pub fn run(global: &Global, args: &SendArgs<'_>) -> Result<Outcome> {
+    // Credentials are not needed to send: the spec is loaded, not resolved.
+    let loaded = common::load_spec(args.spec)?;
+    let endpoints = chosen_endpoints(&loaded, args.endpoints)?;
+    let message = message(&loaded, args)?;
+    let report = super::runtime()?.block_on(async {
+        let session = connect(
+            args.conn,
+            &global.state_dir,
+            loaded.spec.region.as_deref(),
+            &loaded.spec.stack,
+            &loaded.dir,
+        )
+        .await?;
+        session
+            .provider
+            .send_test(&endpoints, &message)
+            .await
+            .into_diagnostic()
+            .wrap_err("cannot send the test push")
+    })?;
+    let rendered = match args.format {
+        TableFormat::Table => render_table(&loaded.spec.stack, &report),
+        TableFormat::Json => render_json(&loaded.spec.stack, &report),
+    };
+    let mut out = std::io::stdout().lock();
+    out.write_all(rendered.as_bytes()).into_diagnostic()?;
+    out.flush().into_diagnostic()?;
+    Ok(if report.all_successful() {
+        Outcome::Success
+    } else {
+        Outcome::Failure
+    })
+}
+
+/// The endpoint ids to send to, spelt as the spec spells them: the ones
+/// asked for (each must be in the spec), or all of the spec's.
+fn chosen_endpoints(loaded: &LoadedSpec, asked: &[String]) -> Result<Vec<String>> {
+    let known: Vec<&String> = loaded.spec.endpoints.keys().collect();
+    if known.is_empty() {
+        return Err(miette!(
+            help = "add test devices under `endpoints:` (the recipe's `ios-user-001`, for one)",
+            "the spec of stack `{}` has no endpoints to send to",
+            loaded.spec.stack
+        ));
+    }
+    if asked.is_empty() {
+        return Ok(known.into_iter().cloned().collect());
+    }
+    let mut out: Vec<String> = Vec::new();
+    for id in asked {
+        let Some(found) = known.iter().find(|k| k.eq_ignore_ascii_case(id)) else {
+            return Err(miette!(
+                help = format!(
+                    "the spec's endpoints: {}",
+                    known
+                        .iter()
+                        .map(|k| format!("`{k}`"))
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                ),
+                "`{id}` is not an endpoint of the spec"
+            ));
+        };
+        if !out.contains(found) {
+            out.push((*found).clone());
+        }
+    }
+    Ok(out)
+}
+
+/// The message: inline, or a template of the spec by key.
+fn message(loaded: &LoadedSpec, args: &SendArgs<'_>) -> Result<Message> {
+    if let Some(key) = args.template {
+        let Some(t) = loaded.spec.templates.get(key) else {
+            let keys: Vec<String> = loaded
+                .spec
+                .templates
+                .keys()
+                .map(|k| format!("`{k}`"))
+                .collect();
+            let help = if keys.is_empty() {
+                "the spec has no templates".to_owned()
+            } else {
+                format!("the spec's templates: {}", keys.join(", "))
+            };
+            return Err(miette!(
+                help = help,
+                "`{key}` is not a template of the spec"
+            ));
+        };
+        return Ok(Message::Template {
+            name: t.name.clone(),
+        });
+    }
+    let body = args.body.ok_or_else(|| {
+        miette!("give the message with `--body` (and `--title`), or `--template`")
+    })?;
+    Ok(Message::Inline {
+        title: args.title.map(ToOwned::to_owned),
+        body: body.to_owned(),
+    })
+}
+
+fn or_dash(v: Option<&str>) -> String {
+    v.unwrap_or("-").to_owned()
+}
+
+/// The deliveries as a table, with a closing line.
+pub fn render_table(stack: &str, report: &SendReport) -> String {
+    let mut t = Table::new(&["ENDPOINT", "ADDRESS", "STATUS", "CODE", "MESSAGE"]);
+    for d in &report.deliveries {
+        t.row(vec![
+            d.endpoint.clone(),
+            or_dash(d.address.as_deref()),
+            d.delivery_status.clone(),
+            d.status_code
+                .map_or_else(|| "-".to_owned(), |c| c.to_string()),
+            d.status_message.clone().unwrap_or_default(),
+        ]);
+    }
+    let total = report.deliveries.len();
+    let failed = report.deliveries.iter().filter(|d| !d.successful()).count();
+    let noun = if total == 1 { "endpoint" } else { "endpoints" };
+    let mut out = format!(
+        "Test push to {total} {noun} of stack `{stack}` (app `{}`):\n\n",
+        report.app_id
+    );
+    out.push_str(&t.render());
+    out.push('\n');
+    if failed == 0 {
+        out.push_str("Every delivery succeeded.\n");
+    } else {
+        let _ = writeln!(out, "{failed} of {total} deliveries failed.");
+    }
+    out
+}
+
+pub fn render_json(stack: &str, report: &SendReport) -> String {
+    let value = serde_json::json!({
+        "stack": stack,
+        "app_id": report.app_id,
+        "all_successful": report.all_successful(),
+        "deliveries": report.deliveries,
+    });
+    let mut s = serde_json::to_string_pretty(&value).unwrap_or_default();
+    s.push('\n');
+    s
+}

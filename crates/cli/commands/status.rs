@@ -1,0 +1,312 @@
+//! `reconcile status`: the recipe's validation section in one command.
+#![allow(clippy::print_stdout)]
+
+use std::fmt::Write as _;
+use std::io::{IsTerminal, Write};
+use std::path::Path;
+
+use miette::{IntoDiagnostic, Result, WrapErr, miette};
+use reconcile_aws::status::{Part, StatusReport, Window};
+use time::{Duration, OffsetDateTime};
+
+use super::common;
+use super::table::Table;
+use crate::Outcome;
+use crate::args::{Connection, Global, TableFormat};
+use crate::connect::connect;
+
+pub fn run(
+    global: &Global,
+    spec: &Path,
+    conn: &Connection,
+    since: &str,
+    format: Option<TableFormat>,
+) -> Result<Outcome> {
+    let since = parse_since(since)?;
+    // Credentials are not needed to read: the spec is loaded, not resolved.
+    let loaded = common::load_spec(spec)?;
+    let desired = loaded.spec.unsealed_resources();
+    let end = OffsetDateTime::now_utc();
+    let window = Window {
+        start: end - since,
+        end,
+    };
+    let report = super::runtime()?.block_on(async {
+        let session = connect(
+            conn,
+            &global.state_dir,
+            loaded.spec.region.as_deref(),
+            &loaded.spec.stack,
+            &loaded.dir,
+        )
+        .await?;
+        Box::pin(session.provider.status(&desired, window))
+            .await
+            .into_diagnostic()
+            .wrap_err("cannot read the stack")
+    })?;
+    let format = format.unwrap_or(if std::io::stdout().is_terminal() {
+        TableFormat::Table
+    } else {
+        TableFormat::Json
+    });
+    let rendered = match format {
+        TableFormat::Table => render_table(&report),
+        TableFormat::Json => {
+            let mut s = serde_json::to_string_pretty(&report).into_diagnostic()?;
+            s.push('\n');
+            s
+        }
+    };
+    let mut out = std::io::stdout().lock();
+    out.write_all(rendered.as_bytes()).into_diagnostic()?;
+    out.flush().into_diagnostic()?;
+    Ok(if report.has_failures() {
+        Outcome::Failure
+    } else if report.has_unavailable() {
+        Outcome::Unavailable
+    } else {
+        Outcome::Success
+    })
+}
+
+/// `7d`, `24h`: a number of days or hours.
+pub fn parse_since(s: &str) -> Result<Duration> {
+    let t = s.trim();
+    let parsed = t
+        .strip_suffix('d')
+        .map(|n| (n, 86_400))
+        .or_else(|| t.strip_suffix('h').map(|n| (n, 3_600)));
+    match parsed.and_then(|(n, unit)| Some((n.parse::<i64>().ok()?, unit))) {
+        Some((n, unit)) if n > 0 && n <= 3_650 * 24 => Ok(Duration::seconds(n * unit)),
+        _ => Err(miette!(
+            help = "write a number of days or hours: `7d`, `24h`",
+            "`--since {s}` is not a window"
+        )),
+    }
+}
+
+fn dash(v: Option<&str>) -> String {
+    v.unwrap_or("-").to_owned()
+}
+
+fn yes_no(v: Option<bool>) -> String {
+    match v {
+        Some(true) => "yes".to_owned(),
+        Some(false) => "no".to_owned(),
+        None => "-".to_owned(),
+    }
+}
+
+fn missing(present: bool) -> String {
+    if present {
+        String::new()
+    } else {
+        "not in the account".to_owned()
+    }
+}
+
+/// A section: its heading, then the table or why there is none.
+fn section<T>(out: &mut String, title: &str, part: &Part<T>, body: impl FnOnce(&T) -> String) {
+    let _ = writeln!(out, "\n{title}");
+    match part {
+        Part::Ok { value } => out.push_str(&body(value)),
+        Part::Unavailable { message } => {
+            let _ = writeln!(out, "  unavailable: AWS no longer serves this ({message})");
+        }
+        Part::Failed { message } => {
+            let _ = writeln!(out, "  could not be read: {message}");
+        }
+    }
+}
+
+fn table_or_none(t: &Table, none: &str) -> String {
+    if t.is_empty() {
+        format!("  {none}\n")
+    } else {
+        t.render()
+    }
+}
+
+fn kpi_value(name: &str, v: f64) -> String {
+    if name.contains("rate") {
+        format!("{:.1}%", v * 100.0)
+    } else if v.fract() == 0.0 {
+        format!("{v:.0}")
+    } else {
+        format!("{v}")
+    }
+}
+
+/// The report for people.
+pub fn render_table(r: &StatusReport) -> String {
+    let mut out = format!("Stack `{}` in {}\n", r.stack, r.region);
+    match &r.app {
+        Some(app) => {
+            let _ = writeln!(out, "App   {} (id {})", app.name, app.id);
+        }
+        None => {
+            out.push_str("App   none: no app carries this stack's tags here (apply the spec)\n");
+        }
+    }
+
+    section(&mut out, "CHANNELS", &r.channels, |cs| {
+        let mut t =
+            Table::new(&["CHANNEL", "ENABLED", "AUTHENTICATION", "VERSION", "NOTE"]).indent(2);
+        for c in cs {
+            t.row(vec![
+                c.channel.clone(),
+                yes_no(c.enabled),
+                dash(c.authentication_method.as_deref()),
+                c.version.map_or_else(|| "-".to_owned(), |v| v.to_string()),
+                missing(c.present),
+            ]);
+        }
+        table_or_none(&t, "none")
+    });
+
+    section(&mut out, "ENDPOINTS", &r.endpoints, |es| {
+        let mut t = Table::new(&["ID", "CHANNEL", "ADDRESS", "USER", "OPT OUT", "NOTE"]).indent(2);
+        for e in es {
+            t.row(vec![
+                e.id.clone(),
+                dash(e.channel_type.as_deref()),
+                dash(e.address.as_deref()),
+                dash(e.user_id.as_deref()),
+                dash(e.opt_out.as_deref()),
+                missing(e.present),
+            ]);
+        }
+        table_or_none(&t, "none")
+    });
+
+    section(&mut out, "SEGMENTS", &r.segments, |ss| {
+        let mut t = Table::new(&["KEY", "NAME", "ID", "VERSION", "NOTE"]).indent(2);
+        for s in ss {
+            t.row(vec![
+                s.key.clone(),
+                dash(s.name.as_deref()),
+                dash(s.id.as_deref()),
+                s.version.map_or_else(|| "-".to_owned(), |v| v.to_string()),
+                missing(s.present),
+            ]);
+        }
+        table_or_none(&t, "none")
+    });
+
+    section(&mut out, "TEMPLATES", &r.templates, |ts| {
+        let mut t = Table::new(&["KEY", "NAME", "ACTIVE VERSION", "NOTE"]).indent(2);
+        for x in ts {
+            t.row(vec![
+                x.key.clone(),
+                dash(x.name.as_deref()),
+                dash(x.active_version.as_deref()),
+                x.error.clone().unwrap_or_else(|| missing(x.present)),
+            ]);
+        }
+        table_or_none(&t, "none")
+    });
+
+    section(&mut out, "CAMPAIGNS", &r.campaigns, |cs| {
+        let mut t = Table::new(&[
+            "KEY",
+            "NAME",
+            "STATE",
+            "VERSION",
+            "LAST RUN",
+            "DELIVERED",
+            "NOTE",
+        ])
+        .indent(2);
+        for c in cs {
+            let (run, delivered) = match &c.last_activity {
+                Some(a) => (
+                    format!(
+                        "{} {}",
+                        a.start.as_deref().unwrap_or("?"),
+                        a.state.as_deref().unwrap_or("?")
+                    ),
+                    format!(
+                        "{}/{}",
+                        a.successful_endpoint_count.unwrap_or(0),
+                        a.total_endpoint_count.unwrap_or(0)
+                    ),
+                ),
+                None if c.present => ("never".to_owned(), "-".to_owned()),
+                None => ("-".to_owned(), "-".to_owned()),
+            };
+            t.row(vec![
+                c.key.clone(),
+                dash(c.name.as_deref()),
+                dash(c.state.as_deref()),
+                c.version.map_or_else(|| "-".to_owned(), |v| v.to_string()),
+                run,
+                delivered,
+                c.error.clone().unwrap_or_else(|| missing(c.present)),
+            ]);
+        }
+        table_or_none(&t, "none")
+    });
+
+    section(&mut out, "EVENT STREAM", &r.event_stream, |es| match es {
+        None => "  none\n".to_owned(),
+        Some(es) if !es.present => "  not in the account\n".to_owned(),
+        Some(es) => format!(
+            "  stream  {}\n  role    {}\n",
+            dash(es.destination_stream_arn.as_deref()),
+            dash(es.role_arn.as_deref())
+        ),
+    });
+
+    section(&mut out, "ALARMS", &r.alarms, |as_| {
+        let mut t = Table::new(&["KEY", "NAME", "STATE", "METRIC", "NOTE"]).indent(2);
+        for a in as_ {
+            t.row(vec![
+                a.key.clone(),
+                dash(a.name.as_deref()),
+                dash(a.state.as_deref()),
+                dash(a.metric_name.as_deref()),
+                missing(a.present),
+            ]);
+        }
+        table_or_none(&t, "none")
+    });
+
+    let _ = writeln!(out, "\nKPIS ({} to {})", r.kpis.start, r.kpis.end);
+    if r.kpis.values.is_empty() {
+        out.push_str("  none (no app)\n");
+    } else {
+        let mut t = Table::new(&["KPI", "VALUE"]).indent(2);
+        for k in &r.kpis.values {
+            let v = match &k.value {
+                Part::Ok { value: Some(v) } => kpi_value(&k.name, *v),
+                Part::Ok { value: None } => "no data".to_owned(),
+                Part::Unavailable { message } => format!("unavailable ({message})"),
+                Part::Failed { message } => format!("could not be read: {message}"),
+            };
+            t.row(vec![k.name.clone(), v]);
+        }
+        out.push_str(&t.render());
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn windows_are_days_or_hours() {
+        assert_eq!(parse_since("7d").unwrap(), Duration::days(7));
+        assert_eq!(parse_since("24h").unwrap(), Duration::hours(24));
+        for bad in ["", "7", "0d", "-1h", "1w", "d"] {
+            assert!(parse_since(bad).is_err(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn kpis_read_as_numbers_and_percentages() {
+        assert_eq!(kpi_value("successful-delivery-rate", 0.5), "50.0%");
+        assert_eq!(kpi_value("unique-deliveries", 2.0), "2");
+    }
+}
