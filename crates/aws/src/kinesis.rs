@@ -346,21 +346,32 @@ impl AwsProvider {
             .map(ToOwned::to_owned)
             .or_else(|| self.ids.lock().names.get(address).cloned())
             .ok_or_else(|| ProviderError::NotFound(address.clone()))?;
-        let existed = match self
-            .clients
-            .kinesis
-            .delete_stream()
-            .stream_name(&name)
-            .send()
-            .await
-        {
-            Ok(_) => true,
-            Err(e) => {
-                let c = classify(&format!("DeleteStream `{name}`"), e);
-                if !c.is_not_found() {
+        let mut waited = false;
+        let existed = loop {
+            match self
+                .clients
+                .kinesis
+                .delete_stream()
+                .stream_name(&name)
+                .send()
+                .await
+            {
+                Ok(_) => break true,
+                Err(e) => {
+                    let c = classify(&format!("DeleteStream `{name}`"), e);
+                    if c.is_not_found() {
+                        break false;
+                    }
+                    // Only an ACTIVE stream can be deleted: one still
+                    // CREATING (an apply stopped while it waited, then
+                    // rolled back) or UPDATING is waited for first.
+                    if !waited && c.code.as_deref() == Some("ResourceInUseException") {
+                        waited = true;
+                        self.wait_active(&name).await?;
+                        continue;
+                    }
                     return Err(c.error);
                 }
-                false
             }
         };
         self.ids.lock().arns.remove(address);
