@@ -5,6 +5,9 @@
 mod util;
 
 mod apply;
+mod external;
+mod faults;
 mod gitops;
+mod kill;
 mod plan;
 mod validate;

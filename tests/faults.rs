@@ -1,0 +1,350 @@
+//! Injected faults: an apply of a 200-resource stack against an emulator
+//! that answers 5xx, throttles and loses responses (seeded) converges, with
+//! no duplicate resource and a consistent journal.
+//!
+//! Each seed reports its applies, requests and time on stderr (`--nocapture`).
+#![allow(clippy::print_stderr)]
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::fmt::Write as _;
+use std::path::Path;
+use std::time::Instant;
+
+use serde_json::{Value, json};
+
+use crate::external::{External, owned};
+use crate::util::{Scratch, demo_secrets, expect_code, stderr, stdout};
+
+const STACK: &str = "big-stack";
+const ENDPOINTS: usize = 60;
+const SEGMENTS: usize = 50;
+const TEMPLATES: usize = 40;
+const CAMPAIGNS: usize = 40;
+const ALARMS: usize = 4;
+
+/// A spec of exactly 200 resources: a role, a stream, the app, APNs and FCM
+/// channels, 60 endpoints, 50 segments, 40 push templates, 40 campaigns
+/// (half on a template, half with their own message; half `immediate`, half
+/// in 2030), the event stream and 4 alarms.
+pub fn big_spec() -> String {
+    let mut y = String::new();
+    let _ = writeln!(y, "stack: {STACK}\nregion: us-east-1");
+    y.push_str(
+        "iam_roles:\n  events:\n    name: PinpointEventsRole-big-stack\n    allow_put_to_stream: events\n\
+         kinesis_streams:\n  events:\n    name: pinpoint-events-big-stack\n\
+         app:\n  name: big-app\n  tags:\n    team: growth\n\
+         channels:\n  apns:\n    certificate: ${file:demo/apns-certificate.pem}\n    \
+         private_key: ${file:demo/apns-certificate-key.pem}\n  \
+         gcm:\n    api_key: ${file:demo/fcm-server-key.txt}\n",
+    );
+    y.push_str("endpoints:\n");
+    for i in 0..ENDPOINTS {
+        let (channel, platform) = if i % 2 == 0 {
+            ("APNS", "iOS")
+        } else {
+            ("GCM", "Android")
+        };
+        let _ = write!(
+            y,
+            "  device-{i:03}:\n    channel_type: {channel}\n    address: token-{i:03}\n    \
+             attributes:\n      Tier: [tier-{}]\n    demographic:\n      platform: {platform}\n    \
+             user:\n      user_id: user-{i:03}\n",
+            i % 5
+        );
+    }
+    y.push_str("segments:\n");
+    for i in 0..SEGMENTS {
+        let _ = write!(
+            y,
+            "  seg_{i:02}:\n    name: segment-{i:02}\n    dimensions:\n      attributes:\n        \
+             Tier:\n          values: [tier-{}]\n",
+            i % 5
+        );
+    }
+    y.push_str("templates:\n");
+    for i in 0..TEMPLATES {
+        let _ = write!(
+            y,
+            "  tpl_{i:02}:\n    name: template-{i:02}\n    default:\n      title: Title {i}\n      \
+             body: Body number {i}\n"
+        );
+    }
+    y.push_str("campaigns:\n");
+    for i in 0..CAMPAIGNS {
+        let _ = write!(
+            y,
+            "  camp_{i:02}:\n    name: campaign-{i:02}\n    segment: seg_{i:02}\n"
+        );
+        if i % 2 == 0 {
+            let _ = writeln!(y, "    template: tpl_{i:02}");
+        } else {
+            let _ = write!(
+                y,
+                "    message_configuration:\n      default_message:\n        title: Hello {i}\n        \
+                 body: Campaign body {i}\n"
+            );
+        }
+        if i % 4 < 2 {
+            y.push_str("    schedule:\n      start_time: immediate\n");
+        } else {
+            y.push_str("    schedule:\n      start_time: \"2030-01-01T09:00:00Z\"\n");
+        }
+    }
+    y.push_str("event_stream:\n  stream: events\n  role: events\n");
+    y.push_str("alarms:\n");
+    for i in 0..ALARMS {
+        let _ = write!(
+            y,
+            "  alarm_{i}:\n    name: BigStackAlarm-{i}\n    metric_name: DirectSendMessagePermanentFailure\n    \
+             statistic: Sum\n    period: 300\n    threshold: {}\n    \
+             comparison_operator: GreaterThanThreshold\n    evaluation_periods: 1\n",
+            i + 1
+        );
+    }
+    y
+}
+
+/// What `big_spec` wants, as [`owned`] counts it: one of each.
+fn wanted() -> BTreeMap<&'static str, BTreeMap<String, usize>> {
+    let one = |keys: Vec<String>| keys.into_iter().map(|k| (k, 1)).collect();
+    BTreeMap::from([
+        ("app", one(vec!["app".into()])),
+        ("channel", one(vec!["apns".into(), "gcm".into()])),
+        (
+            "endpoint",
+            one((0..ENDPOINTS).map(|i| format!("device-{i:03}")).collect()),
+        ),
+        (
+            "segment",
+            one((0..SEGMENTS)
+                .map(|i| format!("segment/seg_{i:02}"))
+                .collect()),
+        ),
+        (
+            "campaign",
+            one((0..CAMPAIGNS)
+                .map(|i| format!("campaign/camp_{i:02}"))
+                .collect()),
+        ),
+        (
+            "template",
+            one((0..TEMPLATES)
+                .map(|i| format!("PUSH/template-{i:02}"))
+                .collect()),
+        ),
+        ("iam_role", one(vec!["pinpointeventsrole-big-stack".into()])),
+        (
+            "kinesis_stream",
+            one(vec!["pinpoint-events-big-stack".into()]),
+        ),
+        (
+            "alarm",
+            one((0..ALARMS).map(|i| format!("BigStackAlarm-{i}")).collect()),
+        ),
+    ])
+}
+
+#[test]
+fn the_big_spec_is_valid_and_has_200_resources() {
+    let s = Scratch::new();
+    std::fs::write(s.spec("big.yaml"), big_spec()).unwrap();
+    expect_code(&s.run(&["validate", "specs/big.yaml"]), 0);
+    let plan = s.run(&["plan", "--local", "--format", "json", "specs/big.yaml"]);
+    expect_code(&plan, 0);
+    let v: Value = serde_json::from_slice(&plan.stdout).unwrap();
+    let changes = v["changes"].as_array().unwrap();
+    assert_eq!(changes.len(), 200, "{}", stdout(&plan));
+    assert!(changes.iter().all(|c| c["action"] == "create"));
+}
+
+#[test]
+fn faults_seed_1_converge() {
+    converges_under_faults(1);
+}
+
+#[test]
+fn faults_seed_2_converge() {
+    converges_under_faults(2);
+}
+
+#[test]
+fn faults_seed_3_converge() {
+    converges_under_faults(3);
+}
+
+/// Applies the big spec with 5% each of 500s, throttles and lost responses
+/// (seeded), re-applying (at most three applies in all) until one succeeds;
+/// then, with the faults off, the spec plans as no change, every resource
+/// exists exactly once, and every journal is consistent.
+fn converges_under_faults(seed: u64) {
+    let started = Instant::now();
+    let s = Scratch::new();
+    std::fs::write(s.spec("big.yaml"), big_spec()).unwrap();
+    let em = External::start(&s);
+    em.set_knobs(&json!({
+        "error_rate": 0.05,
+        "throttle_rate": 0.05,
+        "drop_rate": 0.05,
+        "seed": seed,
+    }));
+    let mut applies = Vec::new();
+    let converged = loop {
+        let o = em.run(
+            &s,
+            &[
+                "apply",
+                "--auto-approve",
+                "--parallelism",
+                "16",
+                "--on-failure",
+                "stop",
+                "specs/big.yaml",
+            ],
+        );
+        let ok = o.status.success();
+        applies.push(format!(
+            "exit {:?}: {}",
+            o.status.code(),
+            stderr(&o)
+                .lines()
+                .filter(|l| l.starts_with("Apply ") || l.contains("failed:") || l.contains("Error"))
+                .collect::<Vec<_>>()
+                .join("\n")
+        ));
+        if ok || applies.len() == 3 {
+            break ok;
+        }
+    };
+    assert!(
+        converged,
+        "seed {seed}: no apply succeeded in {} tries:\n{}",
+        applies.len(),
+        applies.join("\n---\n")
+    );
+    let requests: u64 = em.counts().values().sum();
+
+    em.set_knobs(&json!({}));
+    let plan = em.run(&s, &["plan", "--detailed-exitcode", "specs/big.yaml"]);
+    expect_code(&plan, 0);
+
+    let have = owned(&em.state(), STACK);
+    let dupes: Vec<String> = have
+        .iter()
+        .flat_map(|(kind, m)| {
+            m.iter()
+                .filter(|(_, n)| **n > 1)
+                .map(move |(k, n)| format!("{kind} {k} x{n}"))
+        })
+        .collect();
+    assert!(dupes.is_empty(), "seed {seed}: duplicates: {dupes:?}");
+    assert_eq!(have, wanted(), "seed {seed}: the account is not the spec");
+
+    let history = s.run(&["history", "specs/big.yaml"]);
+    expect_code(&history, 0);
+    let h = stdout(&history);
+    assert!(
+        !h.contains("unreadable") && !h.contains("interrupted") && !h.contains("in progress"),
+        "{h}"
+    );
+    let problems = journal_problems(&s.state_dir(), STACK, false);
+    assert!(problems.is_empty(), "seed {seed}: {problems:#?}");
+    eprintln!(
+        "faults seed {seed}: converged in {} apply(ies), {requests} requests under faults, {:.1}s in all",
+        applies.len(),
+        started.elapsed().as_secs_f64()
+    );
+}
+
+/// Inconsistencies in the journals of `stack` under `state_dir`: records
+/// that do not parse, a missing or repeated start, an end for a step that
+/// never started or a second end, a step without an end in an apply that
+/// finished (or in any apply unless `interrupted_ok`), a record after the
+/// end other than a later rollback's, and any demo secret.
+pub fn journal_problems(state_dir: &Path, stack: &str, interrupted_ok: bool) -> Vec<String> {
+    let dir = state_dir.join("journal").join(stack);
+    let mut problems = Vec::new();
+    let mut files: Vec<_> = std::fs::read_dir(&dir)
+        .unwrap_or_else(|e| panic!("{}: {e}", dir.display()))
+        .flatten()
+        .map(|e| e.path())
+        .filter(|p| p.extension().is_some_and(|x| x == "jsonl"))
+        .collect();
+    files.sort();
+    assert!(!files.is_empty(), "no journal under {}", dir.display());
+    let secrets = demo_secrets();
+    for path in files {
+        let name = path.file_name().unwrap().to_string_lossy().into_owned();
+        let text = std::fs::read_to_string(&path).unwrap();
+        let mut problem = |p: String| problems.push(format!("{name}: {p}"));
+        for secret in &secrets {
+            if text.contains(secret.as_str()) {
+                problem("holds a demo secret".into());
+            }
+        }
+        let lines: Vec<&str> = text.lines().collect();
+        let mut started: BTreeSet<u64> = BTreeSet::new();
+        let mut ended: BTreeSet<u64> = BTreeSet::new();
+        let mut undo_started: BTreeSet<u64> = BTreeSet::new();
+        let mut finished = false;
+        for (n, line) in lines.iter().enumerate() {
+            let record: Value = match serde_json::from_str(line) {
+                Ok(v) => v,
+                // A torn last line is what a kill can leave.
+                Err(_) if interrupted_ok && n + 1 == lines.len() => continue,
+                Err(e) => {
+                    problem(format!("line {}: {e}", n + 1));
+                    continue;
+                }
+            };
+            let kind = record["type"].as_str().unwrap_or("");
+            let step = record["step_id"].as_u64();
+            if n == 0 && kind != "apply_started" {
+                problem(format!("starts with `{kind}`"));
+            }
+            if n > 0 && kind == "apply_started" {
+                problem(format!("line {}: a second apply_started", n + 1));
+            }
+            if finished
+                && !kind.contains("rollback")
+                && !kind.starts_with("undo")
+                && kind != "undone"
+            {
+                problem(format!("line {}: `{kind}` after apply_finished", n + 1));
+            }
+            match (kind, step) {
+                ("step_started", Some(id)) => {
+                    if !started.insert(id) {
+                        problem(format!("step {id} started twice"));
+                    }
+                }
+                ("step_succeeded" | "step_failed", Some(id)) => {
+                    if !started.contains(&id) {
+                        problem(format!("step {id} ended without a start"));
+                    }
+                    if !ended.insert(id) {
+                        problem(format!("step {id} ended twice"));
+                    }
+                }
+                ("undo_started", Some(id)) => {
+                    if !started.contains(&id) {
+                        problem(format!("undo of step {id}, which never started"));
+                    }
+                    undo_started.insert(id);
+                }
+                ("undone" | "undo_failed", Some(id)) => {
+                    if !undo_started.contains(&id) {
+                        problem(format!("`{kind}` of step {id} without undo_started"));
+                    }
+                }
+                ("apply_finished", _) => finished = true,
+                ("apply_started" | "rollback_started" | "rollback_finished", _) => {}
+                (other, _) => problem(format!("line {}: unexpected record `{other}`", n + 1)),
+            }
+        }
+        let open: Vec<_> = started.difference(&ended).collect();
+        if !open.is_empty() && (finished || !interrupted_ok) {
+            problem(format!("steps without an end: {open:?}"));
+        }
+    }
+    problems
+}
