@@ -62,9 +62,11 @@
 //! rule above folds its segment version, so an unchanged completed campaign
 //! plans as no change: it is never re-created (re-creating would send the
 //! message again to everyone). A completed campaign cannot be updated (the
-//! emulator refuses; AWS's console only edits campaigns not yet sent): an
-//! orchestrator should report a change to one ([`campaign_is_completed`])
-//! rather than plan an update, and never turn it into a replace.
+//! emulator refuses; AWS's console only edits campaigns not yet sent): the
+//! provider's read ([`campaign_is_completed`]) reads one that differs from
+//! its spec as the spec (its tags aside, so it can still be adopted) and
+//! warns with the fields that differ, rather than plan an update that would
+//! fail, and never a replace.
 
 use std::collections::HashMap;
 

@@ -14,7 +14,16 @@
 //!    live at the address its `reconcile:key` names; an untagged namesake of
 //!    a desired resource is a conflict, or adopted with `adopt`; anything
 //!    else is not the stack's business. Things inside the app (settings,
-//!    channels, endpoints, event stream) belong to the app.
+//!    channels, endpoints, event stream) belong to the app. When the app
+//!    itself is a conflict (a stack built by hand, without `adopt`), what
+//!    the spec wants that already lives in it (channels, endpoints, event
+//!    stream, namesake segments and campaigns) is read the same way and
+//!    reported as conflicts too, never as creates.
+//!
+//! A campaign that has completed reads as its spec except for its tags,
+//! with a warning naming the fields that differ: AWS does not change a
+//! campaign that has run, and re-creating it would send it again (see
+//! [`campaigns`](crate::campaigns#completed-campaigns)).
 //!
 //! A family the service refuses (end of support: 403) marks its kind
 //! unavailable (`<kind>.*` and every desired address of the kind) instead
@@ -64,7 +73,54 @@ struct Placed<T> {
 enum AppChoice {
     Owned(ApplicationResponse),
     Adopted(ApplicationResponse),
+    /// A namesake the stack may not use (reported as a conflict).
+    Conflict(ForeignApp),
     None,
+}
+
+/// An app with the spec's name that is not the stack's (a conflict). What
+/// it holds is read too, so that everything the spec wants that already
+/// lives in it (the recipe's segment, campaign, channels...) is reported as
+/// a conflict, not as a create.
+struct ForeignApp {
+    id: String,
+    /// The stack that owns it, if another one does.
+    owner: Option<String>,
+}
+
+impl ForeignApp {
+    /// Reports `address` (a desired resource found in this app) as a
+    /// conflict; `live_id` is the resource's id, or its path in the app.
+    fn conflict(&self, live: &mut LiveState, d: &Desired<'_>, address: Address, live_id: String) {
+        if !d.by_address.contains_key(&address)
+            || live.conflicts.iter().any(|c| c.address == address)
+        {
+            return;
+        }
+        let message = match &self.owner {
+            Some(s) => format!("is in app `{}`, which belongs to stack `{s}`", self.id),
+            None => format!(
+                "is in app `{}`, which has the spec's name but no `reconcile:stack` tag; `--adopt` takes both over",
+                self.id
+            ),
+        };
+        live.conflicts.push(Conflict {
+            address,
+            live_id,
+            owner: self.owner.clone(),
+            message,
+        });
+    }
+
+    /// The path of a thing inside the app, as its live id.
+    fn path(&self, address: &Address) -> String {
+        match address.kind {
+            Kind::Channel => format!("apps/{}/channels/{}", self.id, address.key),
+            Kind::Endpoint => format!("apps/{}/endpoints/{}", self.id, address.key),
+            Kind::EventStream => format!("apps/{}/eventstream", self.id),
+            _ => format!("apps/{}/{address}", self.id),
+        }
+    }
 }
 
 /// The desired resources by kind.
@@ -158,14 +214,51 @@ where
     Ok(out)
 }
 
-fn conflict_message(live_id: &str, owner: &Owner) -> String {
-    match owner {
-        Owner::OtherStack(s) => {
-            format!("`{live_id}` has the name the spec wants but belongs to stack `{s}`")
+/// A campaign that has run (`COMPLETED`) as the plan should see it. AWS
+/// keeps it but does not change it any more (the emulator refuses
+/// `UpdateCampaign`; AWS's console only edits campaigns not yet sent), and
+/// re-creating it would send it again. So where the spec describes it
+/// differently (the recipe's campaign ran with `Timezone: America/New_York`,
+/// which a spec cannot even write), no change could make them equal: it
+/// reads as the spec's campaign, except for its tags (which still change,
+/// so it can be adopted), and a warning names the fields that differ from
+/// what was sent.
+fn completed_campaign(live: Resource, want: &Resource, id: &str) -> Resource {
+    let tags = live.attrs.get("tags").cloned();
+    let strip = |v: &serde_json::Value| {
+        let mut v = v.clone();
+        if let Some(m) = v.as_object_mut() {
+            m.remove("tags");
         }
-        _ => format!(
-            "`{live_id}` has the name the spec wants but no `reconcile:stack` tag; `--adopt` takes it over"
-        ),
+        v
+    };
+    let differs = reconcile_engine::diff::changed_paths(&strip(&live.attrs), &strip(&want.attrs));
+    if differs.is_empty() {
+        return live;
+    }
+    tracing::warn!(
+        "{} (`{id}`) has completed, and AWS does not change a campaign that has run: \
+         {} stay as sent, not as the spec says (to send a new campaign, give it a new key)",
+        live.address,
+        differs.join(", ")
+    );
+    let mut out = want.clone();
+    out.write_only.clear();
+    if let Some(m) = out.attrs.as_object_mut() {
+        match tags {
+            Some(t) => m.insert("tags".to_owned(), t),
+            None => m.remove("tags"),
+        };
+    }
+    out
+}
+
+/// Why an unowned namesake is a conflict (the renderings add its live id
+/// and owner).
+fn conflict_message(owner: &Owner) -> String {
+    match owner {
+        Owner::OtherStack(s) => format!("has the spec's name but belongs to stack `{s}`"),
+        _ => "has the spec's name but no `reconcile:stack` tag; `--adopt` takes it over".to_owned(),
     }
 }
 
@@ -338,7 +431,7 @@ impl AwsProvider {
                 });
             } else {
                 live.conflicts.push(Conflict {
-                    message: conflict_message(&c.live_id, &c.owner),
+                    message: conflict_message(&c.owner),
                     address: wanted,
                     live_id: c.live_id,
                     owner: match c.owner {
@@ -417,10 +510,22 @@ impl AwsProvider {
                 item: app,
             })
             .collect();
-        Ok(Self::place(live, Kind::App, adopt, candidates)
+        if let Some(p) = Self::place(live, Kind::App, adopt, candidates)
             .into_iter()
             .next()
-            .map_or(AppChoice::None, |p| AppChoice::Adopted(p.item)))
+        {
+            return Ok(AppChoice::Adopted(p.item));
+        }
+        Ok(live
+            .conflicts
+            .iter()
+            .find(|c| c.address == app_address())
+            .map_or(AppChoice::None, |c| {
+                AppChoice::Conflict(ForeignApp {
+                    id: c.live_id.clone(),
+                    owner: c.owner.clone(),
+                })
+            }))
     }
 
     /// Reads the live state: everything the stack owns and every unowned
@@ -456,10 +561,12 @@ impl AwsProvider {
         let apps = apps?;
         let app_name = d.of(Kind::App).first().and_then(|r| name_of(r));
         let choice = self.choose_app(apps, app_name, adopt, &mut live)?;
-        let (app, app_adopted) = match choice {
-            AppChoice::Owned(a) => (Some(a), false),
-            AppChoice::Adopted(a) => (Some(a), true),
-            AppChoice::None => (None, false),
+        let (app, app_adopted, foreign) = match choice {
+            AppChoice::Owned(a) => (Some(a), false, None),
+            AppChoice::Adopted(a) => (Some(a), true, None),
+            // Inside a conflicting app only for a whole read, not a `find`.
+            AppChoice::Conflict(f) => (None, false, Some(f).filter(|_| only.is_none())),
+            AppChoice::None => (None, false, None),
         };
         let (hints, index, fps) = {
             let mut reg = self.ids.lock();
@@ -469,7 +576,37 @@ impl AwsProvider {
                 reg.ids.clear();
                 reg.segment_versions.clear();
             }
+            // A `find` runs alongside the apply's other steps, which change
+            // the app's tags (index entries, fingerprints) and the registry
+            // with them; its listing may predate those changes. So it only
+            // fills in what the registry does not know (the app after a
+            // lost CreateApp) and never replaces or forgets: replacing the
+            // index with an older listing lost entries that the next index
+            // write then dropped from the app for good.
+            let known = only.is_some()
+                && reg
+                    .app
+                    .as_ref()
+                    .zip(app.as_ref())
+                    .is_some_and(|(r, a)| a.id() == Some(r.id.as_str()));
             match &app {
+                Some(a) if known => {
+                    let mut index = reg.owned.clone();
+                    for (kind, names) in parse_index(&tags::from_hash(a.tags())) {
+                        index.entry(kind).or_default().extend(names);
+                    }
+                    let fps = reg
+                        .app
+                        .as_ref()
+                        .map(|r| fingerprints(&r.tags))
+                        .unwrap_or_default();
+                    let hints = only.and_then(|a| reg.names.get(a).cloned());
+                    (hints, index, fps)
+                }
+                None if only.is_some() => {
+                    let hints = only.and_then(|a| reg.names.get(a).cloned());
+                    (hints, reg.owned.clone(), BTreeMap::new())
+                }
                 Some(a) => {
                     let info = AppInfo {
                         id: a.id().unwrap_or_default().to_owned(),
@@ -535,8 +672,17 @@ impl AwsProvider {
             endpoints.retain(|id, _| id.eq_ignore_ascii_case(&a.key));
             endpoints.entry(a.key.clone()).or_insert((false, false));
         }
-        let in_app = |k: Kind| app_id.clone().filter(|_| want(k));
-        let settings_app = in_app(Kind::AppSettings)
+        // The app whose contents are read: the stack's, or a conflicting
+        // namesake's (whose contents then only give conflicts).
+        let read_app_id = app_id
+            .clone()
+            .or_else(|| foreign.as_ref().map(|f| f.id.clone()));
+        let in_app = |k: Kind| read_app_id.clone().filter(|_| want(k));
+        // Not in a conflicting app: every app has settings, so they would
+        // only repeat the app's conflict.
+        let settings_app = app_id
+            .clone()
+            .filter(|_| want(Kind::AppSettings))
             .filter(|_| only.is_some() || !d.of(Kind::AppSettings).is_empty());
         let (
             settings,
@@ -709,6 +855,18 @@ impl AwsProvider {
                     push(&mut live, e, app_adopted);
                 }
             }
+        } else if let Some(f) = &foreign {
+            let mut found: Vec<Address> = Vec::new();
+            if let Some(chs) = Self::family(&mut live, Kind::Channel, &d, channels)? {
+                found.extend(chs.into_iter().map(|c| c.address));
+            }
+            if let Some(eps) = Self::family(&mut live, Kind::Endpoint, &d, endpoint_reads)? {
+                found.extend(eps.into_iter().map(|e| e.address));
+            }
+            for a in found {
+                let id = f.path(&a);
+                f.conflict(&mut live, &d, a, id);
+            }
         }
 
         let templates_read = Self::family(&mut live, Kind::Template, &d, template_reads)?;
@@ -747,7 +905,26 @@ impl AwsProvider {
             }
         }
 
-        let segment_list = Self::family(&mut live, Kind::Segment, &d, segment_list)?;
+        let mut segment_list = Self::family(&mut live, Kind::Segment, &d, segment_list)?;
+        let mut campaign_list = Self::family(&mut live, Kind::Campaign, &d, campaign_list)?;
+        let mut event_stream = Self::family(&mut live, Kind::EventStream, &d, event_stream)?;
+        if let Some(f) = &foreign {
+            for s in segment_list.take().into_iter().flatten() {
+                if let Some(a) = s.name().and_then(|n| d.wanted(Kind::Segment, n, false)) {
+                    f.conflict(&mut live, &d, a, s.id().unwrap_or_default().to_owned());
+                }
+            }
+            for c in campaign_list.take().into_iter().flatten() {
+                if let Some(a) = c.name().and_then(|n| d.wanted(Kind::Campaign, n, false)) {
+                    f.conflict(&mut live, &d, a, c.id().unwrap_or_default().to_owned());
+                }
+            }
+            if let Some(Some(_)) = event_stream.take() {
+                let a = Address::singleton(Kind::EventStream);
+                let id = f.path(&a);
+                f.conflict(&mut live, &d, a, id);
+            }
+        }
         if let Some(list) = segment_list {
             let cands = list
                 .into_iter()
@@ -781,7 +958,7 @@ impl AwsProvider {
             }
         }
 
-        if let Some(list) = Self::family(&mut live, Kind::Campaign, &d, campaign_list)? {
+        if let Some(list) = campaign_list {
             let cands = list
                 .into_iter()
                 .map(|c| Candidate {
@@ -806,11 +983,17 @@ impl AwsProvider {
                     .get(&p.address)
                     .and_then(|r| desired_segment_version(r));
                 let r = campaign_live(&p.address.key, &p.item, &self.ids.lock(), desired_version);
+                let r = match d.by_address.get(&p.address) {
+                    Some(want) if campaigns::campaign_is_completed(&p.item) => {
+                        completed_campaign(r, want, p.item.id().unwrap_or_default())
+                    }
+                    _ => r,
+                };
                 push(&mut live, r, false);
             }
         }
 
-        if let Some(Some(es)) = Self::family(&mut live, Kind::EventStream, &d, event_stream)? {
+        if let Some(Some(es)) = event_stream {
             let r = event_stream_from_sdk(&es, &self.ids.lock());
             push(&mut live, r, app_adopted);
         }
