@@ -4,6 +4,7 @@
 
 mod util;
 
+mod adopt;
 mod apply;
 mod external;
 mod faults;
