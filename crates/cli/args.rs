@@ -185,7 +185,11 @@ pub enum Command {
         #[arg(long, conflicts_with = "template")]
         title: Option<String>,
         /// The notification's text.
-        #[arg(long, conflicts_with = "template", required_unless_present = "template")]
+        #[arg(
+            long,
+            conflicts_with = "template",
+            required_unless_present = "template"
+        )]
         body: Option<String>,
         /// Send a push template of the spec instead (its key under `templates:`).
         #[arg(long, value_name = "KEY")]
@@ -218,7 +222,12 @@ pub enum Command {
     /// with `plan --adopt`).
     Export {
         /// The app's id.
-        #[arg(long, value_name = "ID", required_unless_present = "app_name", conflicts_with = "app_name")]
+        #[arg(
+            long,
+            value_name = "ID",
+            required_unless_present = "app_name",
+            conflicts_with = "app_name"
+        )]
         app_id: Option<String>,
         /// The app's name (it must be the only app with that name).
         #[arg(long, value_name = "NAME")]
@@ -253,5 +262,20 @@ pub enum Command {
         /// Enforce AWS's published per-operation rates (429 beyond them).
         #[arg(long)]
         quotas: bool,
+        /// Random extra latency per request, up to this many milliseconds.
+        #[arg(long, default_value_t = 0)]
+        jitter_ms: u64,
+        /// Probability of an injected 500 (0 to 1).
+        #[arg(long, default_value_t = 0.0)]
+        error_rate: f64,
+        /// Probability of an injected throttle (0 to 1).
+        #[arg(long, default_value_t = 0.0)]
+        throttle_rate: f64,
+        /// Probability that a write is committed and its response lost (0 to 1).
+        #[arg(long, default_value_t = 0.0)]
+        drop_rate: f64,
+        /// Seed of the fault generator, for reproducible runs.
+        #[arg(long, default_value_t = 0)]
+        seed: u64,
     },
 }

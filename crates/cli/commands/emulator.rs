@@ -14,18 +14,24 @@ pub fn run(
     state: Option<PathBuf>,
     region: String,
     account_id: String,
-    latency_ms: u64,
-    quotas: bool,
+    knobs: Knobs,
 ) -> Result<Outcome> {
+    for (name, rate) in [
+        ("--error-rate", knobs.error_rate),
+        ("--throttle-rate", knobs.throttle_rate),
+        ("--drop-rate", knobs.drop_rate),
+    ] {
+        if !(0.0..=1.0).contains(&rate) {
+            return Err(miette::miette!(
+                "{name} must be between 0 and 1, not {rate}"
+            ));
+        }
+    }
     let config = Config {
         region,
         account_id,
         state_file: state,
-        knobs: Knobs {
-            latency_ms,
-            quotas,
-            ..Knobs::default()
-        },
+        knobs,
     };
     let emulator = Emulator::new(config).into_diagnostic()?;
     super::runtime()?.block_on(async move {

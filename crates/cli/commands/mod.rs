@@ -140,13 +140,26 @@ pub fn run(cli: Cli) -> Result<Outcome> {
             account_id,
             latency_ms,
             quotas,
+            jitter_ms,
+            error_rate,
+            throttle_rate,
+            drop_rate,
+            seed,
         } => emulator::run(
             *port,
             state.clone(),
             region.clone(),
             account_id.clone(),
-            *latency_ms,
-            *quotas,
+            reconcile_emulator::knobs::Knobs {
+                latency_ms: *latency_ms,
+                jitter_ms: *jitter_ms,
+                quotas: *quotas,
+                error_rate: *error_rate,
+                throttle_rate: *throttle_rate,
+                drop_rate: *drop_rate,
+                seed: *seed,
+                ..reconcile_emulator::knobs::Knobs::default()
+            },
         ),
     }
 }
