@@ -11,4 +11,5 @@ mod faults;
 mod gitops;
 mod kill;
 mod plan;
+mod recipe;
 mod validate;

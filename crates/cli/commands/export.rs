@@ -84,7 +84,11 @@ pub fn run(global: &Global, args: &ExportArgs<'_>) -> Result<Outcome> {
     }
     report(&exported);
     if let Some(d) = problems {
-        eprint!("{d}");
+        let listed = d.to_string();
+        eprint!("{listed}");
+        if !listed.ends_with('\n') {
+            eprintln!();
+        }
         return Err(miette!(
             help = "edit the spec where the lines above point, then run `reconcile validate`",
             "the exported spec does not validate yet: {} problem(s)",
@@ -96,9 +100,12 @@ pub fn run(global: &Global, args: &ExportArgs<'_>) -> Result<Outcome> {
 
 /// The spec as YAML with the editor's schema comment.
 pub fn render(exported: &Exported) -> Result<String> {
-    let body = serde_saphyr::to_string(&exported.spec)
+    let mut body = serde_saphyr::to_string(&exported.spec)
         .into_diagnostic()
         .wrap_err("cannot write the spec as YAML")?;
+    if !body.ends_with('\n') {
+        body.push('\n');
+    }
     Ok(format!(
         "# yaml-language-server: $schema=reconcile.schema.json\n\
          # (write the schema beside this file: `reconcile schema > reconcile.schema.json`)\n\

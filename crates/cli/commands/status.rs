@@ -106,17 +106,51 @@ fn missing(present: bool) -> String {
     }
 }
 
+/// AWS's messages, each printed once at the end and referred to by
+/// number (`[1]`) where it applies.
+#[derive(Default)]
+struct Footnotes(Vec<String>);
+
+impl Footnotes {
+    fn mark(&mut self, message: &str) -> String {
+        let n = match self.0.iter().position(|m| m == message) {
+            Some(i) => i + 1,
+            None => {
+                self.0.push(message.to_owned());
+                self.0.len()
+            }
+        };
+        format!("[{n}]")
+    }
+
+    /// What a part that was not read shows.
+    fn why<T>(&mut self, part: &Part<T>) -> Option<String> {
+        match part {
+            Part::Ok { .. } => None,
+            Part::Unavailable { message } => Some(format!(
+                "unavailable: AWS no longer serves this {}",
+                self.mark(message)
+            )),
+            Part::Failed { message } => Some(format!("could not be read {}", self.mark(message))),
+        }
+    }
+}
+
 /// A section: its heading, then the table or why there is none.
-fn section<T>(out: &mut String, title: &str, part: &Part<T>, body: impl FnOnce(&T) -> String) {
+fn section<T>(
+    out: &mut String,
+    notes: &mut Footnotes,
+    title: &str,
+    part: &Part<T>,
+    body: impl FnOnce(&T) -> String,
+) {
     let _ = writeln!(out, "\n{title}");
-    match part {
-        Part::Ok { value } => out.push_str(&body(value)),
-        Part::Unavailable { message } => {
-            let _ = writeln!(out, "  unavailable: AWS no longer serves this ({message})");
+    match (part, notes.why(part)) {
+        (Part::Ok { value }, _) => out.push_str(&body(value)),
+        (_, Some(why)) => {
+            let _ = writeln!(out, "  {why}");
         }
-        Part::Failed { message } => {
-            let _ = writeln!(out, "  could not be read: {message}");
-        }
+        (_, None) => {}
     }
 }
 
@@ -141,6 +175,7 @@ fn kpi_value(name: &str, v: f64) -> String {
 /// The report for people.
 pub fn render_table(r: &StatusReport) -> String {
     let mut out = format!("Stack `{}` in {}\n", r.stack, r.region);
+    let mut notes = Footnotes::default();
     match &r.app {
         Some(app) => {
             let _ = writeln!(out, "App   {} (id {})", app.name, app.id);
@@ -150,7 +185,7 @@ pub fn render_table(r: &StatusReport) -> String {
         }
     }
 
-    section(&mut out, "CHANNELS", &r.channels, |cs| {
+    section(&mut out, &mut notes, "CHANNELS", &r.channels, |cs| {
         let mut t =
             Table::new(&["CHANNEL", "ENABLED", "AUTHENTICATION", "VERSION", "NOTE"]).indent(2);
         for c in cs {
@@ -165,7 +200,7 @@ pub fn render_table(r: &StatusReport) -> String {
         table_or_none(&t, "none")
     });
 
-    section(&mut out, "ENDPOINTS", &r.endpoints, |es| {
+    section(&mut out, &mut notes, "ENDPOINTS", &r.endpoints, |es| {
         let mut t = Table::new(&["ID", "CHANNEL", "ADDRESS", "USER", "OPT OUT", "NOTE"]).indent(2);
         for e in es {
             t.row(vec![
@@ -180,7 +215,7 @@ pub fn render_table(r: &StatusReport) -> String {
         table_or_none(&t, "none")
     });
 
-    section(&mut out, "SEGMENTS", &r.segments, |ss| {
+    section(&mut out, &mut notes, "SEGMENTS", &r.segments, |ss| {
         let mut t = Table::new(&["KEY", "NAME", "ID", "VERSION", "NOTE"]).indent(2);
         for s in ss {
             t.row(vec![
@@ -194,7 +229,7 @@ pub fn render_table(r: &StatusReport) -> String {
         table_or_none(&t, "none")
     });
 
-    section(&mut out, "TEMPLATES", &r.templates, |ts| {
+    section(&mut out, &mut notes, "TEMPLATES", &r.templates, |ts| {
         let mut t = Table::new(&["KEY", "NAME", "ACTIVE VERSION", "NOTE"]).indent(2);
         for x in ts {
             t.row(vec![
@@ -207,7 +242,7 @@ pub fn render_table(r: &StatusReport) -> String {
         table_or_none(&t, "none")
     });
 
-    section(&mut out, "CAMPAIGNS", &r.campaigns, |cs| {
+    section(&mut out, &mut notes, "CAMPAIGNS", &r.campaigns, |cs| {
         let mut t = Table::new(&[
             "KEY",
             "NAME",
@@ -248,17 +283,23 @@ pub fn render_table(r: &StatusReport) -> String {
         table_or_none(&t, "none")
     });
 
-    section(&mut out, "EVENT STREAM", &r.event_stream, |es| match es {
-        None => "  none\n".to_owned(),
-        Some(es) if !es.present => "  not in the account\n".to_owned(),
-        Some(es) => format!(
-            "  stream  {}\n  role    {}\n",
-            dash(es.destination_stream_arn.as_deref()),
-            dash(es.role_arn.as_deref())
-        ),
-    });
+    section(
+        &mut out,
+        &mut notes,
+        "EVENT STREAM",
+        &r.event_stream,
+        |es| match es {
+            None => "  none\n".to_owned(),
+            Some(es) if !es.present => "  not in the account\n".to_owned(),
+            Some(es) => format!(
+                "  stream  {}\n  role    {}\n",
+                dash(es.destination_stream_arn.as_deref()),
+                dash(es.role_arn.as_deref())
+            ),
+        },
+    );
 
-    section(&mut out, "ALARMS", &r.alarms, |as_| {
+    section(&mut out, &mut notes, "ALARMS", &r.alarms, |as_| {
         let mut t = Table::new(&["KEY", "NAME", "STATE", "METRIC", "NOTE"]).indent(2);
         for a in as_ {
             t.row(vec![
@@ -281,12 +322,17 @@ pub fn render_table(r: &StatusReport) -> String {
             let v = match &k.value {
                 Part::Ok { value: Some(v) } => kpi_value(&k.name, *v),
                 Part::Ok { value: None } => "no data".to_owned(),
-                Part::Unavailable { message } => format!("unavailable ({message})"),
-                Part::Failed { message } => format!("could not be read: {message}"),
+                part => notes.why(part).unwrap_or_default(),
             };
             t.row(vec![k.name.clone(), v]);
         }
         out.push_str(&t.render());
+    }
+    if !notes.0.is_empty() {
+        out.push('\n');
+        for (i, m) in notes.0.iter().enumerate() {
+            let _ = writeln!(out, "[{}] {m}", i + 1);
+        }
     }
     out
 }
