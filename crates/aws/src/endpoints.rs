@@ -195,6 +195,7 @@ impl AwsProvider {
         app_id: &str,
         id: &str,
     ) -> Result<Option<EndpointResponse>, ProviderError> {
+        self.pace_read("endpoint-read").await;
         match self
             .pinpoint()
             .get_endpoint()

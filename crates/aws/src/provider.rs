@@ -14,7 +14,7 @@ use std::path::PathBuf;
 use std::time::Duration;
 
 use reconcile_engine::{
-    Action, LiveState, Provider, ProviderError, ReadRequest, StepOutcome, StepRequest,
+    Action, LiveState, Provider, ProviderError, RateLimiter, ReadRequest, StepOutcome, StepRequest,
 };
 use reconcile_model::resource::FINGERPRINT_ATTR;
 use reconcile_model::{Address, Kind, Resource, SecretValue, WriteOnly};
@@ -56,9 +56,24 @@ pub struct AwsProvider {
     pub(crate) opts: ProviderOptions,
     pub(crate) ids: Ids,
     reads: Semaphore,
+    /// Paces the reads whose AWS quota is low (`GetEndpoint`: 10/s), so a
+    /// plan of many endpoints does not live on throttles.
+    read_rates: RateLimiter,
     /// Serialises changes to the app's tags (fingerprints, index), which
     /// parallel steps would otherwise read-modify-write over each other.
     pub(crate) app_tags: tokio::sync::Mutex<()>,
+}
+
+/// AWS's published per-account rates of the reads that have low ones, in
+/// requests per second (Pinpoint `GetEndpoint` 10/s); every other read goes
+/// at the pace of the `read_parallelism` bound.
+pub fn read_rates() -> std::collections::BTreeMap<String, f64> {
+    [
+        ("endpoint-read".to_owned(), 10.0),
+        ("other".to_owned(), 1000.0),
+    ]
+    .into_iter()
+    .collect()
 }
 
 impl std::fmt::Debug for AwsProvider {
@@ -86,6 +101,7 @@ impl AwsProvider {
     ) -> Self {
         Self {
             reads: Semaphore::new(opts.read_parallelism.max(1)),
+            read_rates: RateLimiter::new(&read_rates()).expect("the read rates are positive"),
             clients,
             stack,
             spec_dir,
@@ -98,6 +114,11 @@ impl AwsProvider {
     /// The stack this provider reads and changes.
     pub fn stack(&self) -> &str {
         &self.stack
+    }
+
+    /// Waits for the read quota of `class` (see [`read_rates`]).
+    pub(crate) async fn pace_read(&self, class: &str) {
+        self.read_rates.acquire(class).await;
     }
 
     /// A slot for one read request (the bound on parallel reads).
@@ -309,6 +330,7 @@ impl Provider for AwsProvider {
             Kind::Campaign if writes => "campaign-write",
             Kind::Template if writes => "template-write",
             Kind::Endpoint if writes => "endpoint-write",
+            Kind::Alarm if writes => "alarm-write",
             _ => "other",
         }
     }

@@ -29,6 +29,8 @@ pub fn default_rates() -> BTreeMap<String, f64> {
         ("campaign-write", 25.0),
         ("template-write", 10.0),
         ("endpoint-write", 10.0),
+        // CloudWatch PutMetricAlarm and DeleteAlarms: 3 per second.
+        ("alarm-write", 3.0),
         (OTHER_CLASS, 300.0),
     ]
     .into_iter()
