@@ -6,6 +6,7 @@ mod util;
 
 mod adopt;
 mod apply;
+mod e2e;
 mod external;
 mod faults;
 mod gitops;
