@@ -67,8 +67,7 @@ fn a_second_concurrent_apply_is_refused() {
 
 fn hostname() -> String {
     std::fs::read_to_string("/proc/sys/kernel/hostname")
-        .map(|h| h.trim().to_owned())
-        .unwrap_or_else(|_| "localhost".into())
+        .map_or_else(|_| "localhost".into(), |h| h.trim().to_owned())
 }
 
 #[test]
