@@ -103,6 +103,9 @@ impl AwsProvider {
     /// stack already owns outside it (roles, streams, templates created
     /// before the app).
     pub(crate) async fn create_app(&self, after: &Resource) -> Result<Resource, ProviderError> {
+        // Index entries added while CreateApp is out would be neither in its
+        // tags nor written after: they wait for the app.
+        let _guard = self.app_tags.lock().await;
         let app: App = typed(after)?;
         let mut all = app.tags.clone();
         all.extend(ownership_tags(&self.stack, &app_address()));
@@ -347,6 +350,36 @@ impl AwsProvider {
             (entries, current)
         };
         let (set, remove) = tag_changes(&current, &index_tags(kind, &entries));
+        self.change_app_tags_locked(set, remove).await
+    }
+
+    /// Writes the index of every kind whose app tags differ from the
+    /// registry's entries; no request when they agree. A `find` that learns
+    /// the app after a lost CreateApp calls it: steps that ran meanwhile
+    /// indexed into the registry only.
+    pub(crate) async fn sync_index(&self) -> Result<(), ProviderError> {
+        let _guard = self.app_tags.lock().await;
+        let (set, remove) = {
+            let reg = self.ids.lock();
+            let Some(app) = reg.app.as_ref() else {
+                return Ok(());
+            };
+            let mut set = BTreeMap::new();
+            let mut remove = Vec::new();
+            for kind in INDEXED_KINDS {
+                let current: BTreeMap<String, String> = app
+                    .tags
+                    .iter()
+                    .filter(|(k, _)| is_index_tag(k, kind))
+                    .map(|(k, v)| (k.clone(), v.clone()))
+                    .collect();
+                let entries = reg.owned.get(&kind).cloned().unwrap_or_default();
+                let (s, r) = tag_changes(&current, &index_tags(kind, &entries));
+                set.extend(s);
+                remove.extend(r);
+            }
+            (set, remove)
+        };
         self.change_app_tags_locked(set, remove).await
     }
 

@@ -614,7 +614,17 @@ impl AwsProvider {
                         tags: tags::from_hash(a.tags()),
                     };
                     reg.learn_account(&info.arn);
-                    let index = parse_index(&info.tags);
+                    let mut index = parse_index(&info.tags);
+                    if only.is_some() {
+                        // A find that learns the app keeps what steps
+                        // indexed meanwhile (`sync_index` writes it).
+                        for (kind, names) in &reg.owned {
+                            index
+                                .entry(*kind)
+                                .or_default()
+                                .extend(names.iter().cloned());
+                        }
+                    }
                     reg.owned.clone_from(&index);
                     let fps = fingerprints(&info.tags);
                     reg.app = Some(info);
@@ -1051,6 +1061,7 @@ impl AwsProvider {
         address: &Address,
     ) -> Result<Option<Resource>, ProviderError> {
         let live = Box::pin(self.read_live(&[], false, Some(address))).await?;
+        self.sync_index().await?;
         if let Some(u) = live
             .unavailable
             .iter()
