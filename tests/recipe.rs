@@ -232,10 +232,20 @@ fn status_shows_the_recipe_validation_and_what_aws_no_longer_serves() {
         "table",
     ]);
     expect_code(&ended, 3);
+    // Sending lives on, to the endpoints' addresses.
+    let sent = s.run(&[
+        "send",
+        "--local",
+        "specs/flash-sale.yaml",
+        "--body",
+        "hello",
+    ]);
+    expect_code(&sent, 0);
 
     settings().bind(|| {
         insta::assert_snapshot!("status_table", stdout(&table));
         insta::assert_snapshot!("status_end_of_support_table", stdout(&ended));
+        insta::assert_snapshot!("send_end_of_support_table", stdout(&sent));
     });
 }
 

@@ -274,6 +274,11 @@ impl AwsProvider {
     /// Exports the app `req.app` and what belongs to it as a spec of this
     /// provider's stack.
     pub async fn export(&self, req: &ExportRequest) -> Result<Exported, ExportError> {
+        // Boxed: the reads it joins make a large future.
+        Box::pin(self.export_boxed(req)).await
+    }
+
+    async fn export_boxed(&self, req: &ExportRequest) -> Result<Exported, ExportError> {
         let app = self.export_app(&req.app).await?;
         let app_id = app.id().unwrap_or_default().to_owned();
         let app_tags = tags::from_hash(app.tags());

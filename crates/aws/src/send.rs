@@ -8,13 +8,21 @@
 //! through `TemplateConfiguration`). Each endpoint gets a [`Delivery`]:
 //! AWS's delivery status, status code and message, in the order the ids
 //! were given.
+//!
+//! Since the end of support of Pinpoint's engagement features AWS refuses
+//! `SendMessages` to endpoint ids, while sending to addresses lives on (AWS
+//! End User Messaging Push). When endpoints are refused that way and every
+//! [`Target`] carries its address and channel type (the spec has them), the
+//! push goes to the addresses instead and the report says so
+//! ([`SendReport::via_addresses`]).
 
 use std::collections::HashMap;
 
+use aws_sdk_pinpoint::types::builders::MessageRequestBuilder;
 use aws_sdk_pinpoint::types::{
-    Action, ApnsMessage, DefaultPushNotificationMessage, DirectMessageConfiguration,
-    EndpointMessageResult, EndpointSendConfiguration, GcmMessage, MessageRequest,
-    Template as SdkTemplate, TemplateConfiguration,
+    Action, AddressConfiguration, ApnsMessage, ChannelType, DefaultPushNotificationMessage,
+    DirectMessageConfiguration, EndpointMessageResult, EndpointSendConfiguration, GcmMessage,
+    MessageRequest, MessageResult, Template as SdkTemplate, TemplateConfiguration,
 };
 use reconcile_engine::ProviderError;
 use reconcile_model::{Address, Kind};
@@ -36,6 +44,16 @@ pub enum Message {
     Inline { title: Option<String>, body: String },
     /// The active version of the push template `name` (its name in AWS).
     Template { name: String },
+}
+
+/// An endpoint to send to. Its address and channel type (`APNS`, `GCM`,
+/// ...), when known, let the push go to the address when AWS no longer
+/// serves endpoints.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Target {
+    pub endpoint: String,
+    pub address: Option<String>,
+    pub channel_type: Option<String>,
 }
 
 /// Why a test push could not be sent.
@@ -77,6 +95,25 @@ impl Delivery {
         self.delivery_status == SUCCESSFUL
     }
 
+    fn from_address_result(t: &Target, address: &str, r: Option<&MessageResult>) -> Self {
+        match r {
+            Some(r) => Self {
+                endpoint: t.endpoint.clone(),
+                address: Some(address.to_owned()),
+                delivery_status: r
+                    .delivery_status()
+                    .map_or_else(|| NO_RESULT.to_owned(), |s| s.as_str().to_owned()),
+                status_code: r.status_code(),
+                status_message: r.status_message().map(ToOwned::to_owned),
+                message_id: r.message_id().map(ToOwned::to_owned),
+            },
+            None => Self {
+                address: Some(address.to_owned()),
+                ..Self::from_sdk(&t.endpoint, None)
+            },
+        }
+    }
+
     fn from_sdk(endpoint: &str, r: Option<&EndpointMessageResult>) -> Self {
         match r {
             Some(r) => Self {
@@ -105,6 +142,9 @@ impl Delivery {
 #[derive(Debug, Clone, Serialize)]
 pub struct SendReport {
     pub app_id: String,
+    /// AWS refused endpoint ids (end of support); the push went to the
+    /// endpoints' addresses.
+    pub via_addresses: bool,
     /// One per endpoint, in the order the ids were given.
     pub deliveries: Vec<Delivery>,
 }
@@ -122,7 +162,32 @@ pub fn message_request(endpoints: &[String], message: &Message) -> MessageReques
         .iter()
         .map(|id| (id.clone(), EndpointSendConfiguration::builder().build()))
         .collect();
-    let builder = MessageRequest::builder().set_endpoints(Some(targets));
+    with_message(
+        MessageRequest::builder().set_endpoints(Some(targets)),
+        message,
+    )
+}
+
+/// The `SendMessages` request for `(address, channel type)` pairs.
+pub fn address_request(addresses: &[(String, String)], message: &Message) -> MessageRequest {
+    let targets: HashMap<String, AddressConfiguration> = addresses
+        .iter()
+        .map(|(address, channel)| {
+            (
+                address.clone(),
+                AddressConfiguration::builder()
+                    .channel_type(ChannelType::from(channel.as_str()))
+                    .build(),
+            )
+        })
+        .collect();
+    with_message(
+        MessageRequest::builder().set_addresses(Some(targets)),
+        message,
+    )
+}
+
+fn with_message(builder: MessageRequestBuilder, message: &Message) -> MessageRequest {
     match message {
         Message::Inline { title, body } => builder
             .message_configuration(
@@ -203,6 +268,44 @@ pub async fn send_to_endpoints(
         .collect())
 }
 
+/// Sends `message` to the targets' addresses (targets without an address
+/// and a channel type get no result) and returns one [`Delivery`] per
+/// target.
+pub async fn send_to_addresses(
+    client: &aws_sdk_pinpoint::Client,
+    app_id: &str,
+    targets: &[Target],
+    message: &Message,
+) -> Result<Vec<Delivery>, ProviderError> {
+    let addresses: Vec<(String, String)> = targets
+        .iter()
+        .filter_map(|t| Some((t.address.clone()?, t.channel_type.clone()?)))
+        .collect();
+    let out = Box::pin(
+        client
+            .send_messages()
+            .application_id(app_id)
+            .message_request(address_request(&addresses, message))
+            .send(),
+    )
+    .await
+    .map_err(|e| classify("SendMessages", e).error)?;
+    let results = out
+        .message_response()
+        .and_then(|r| r.result())
+        .cloned()
+        .unwrap_or_default();
+    Ok(targets
+        .iter()
+        .map(|t| match &t.address {
+            Some(a) if t.channel_type.is_some() => {
+                Delivery::from_address_result(t, a, results.get(a))
+            }
+            _ => Delivery::from_sdk(&t.endpoint, None),
+        })
+        .collect())
+}
+
 impl AwsProvider {
     /// The id of the stack's app, found by its `reconcile:stack` tag as a
     /// plan finds it (`None` when the stack has no app).
@@ -211,26 +314,46 @@ impl AwsProvider {
         Ok(self.ids.app_id())
     }
 
-    /// Sends a test push to endpoints of the stack's app.
+    /// Sends a test push to endpoints of the stack's app; to their
+    /// addresses when AWS no longer serves endpoints (see the module docs).
     pub async fn send_test(
         &self,
-        endpoints: &[String],
+        targets: &[Target],
         message: &Message,
     ) -> Result<SendReport, SendError> {
-        if endpoints.is_empty() {
+        if targets.is_empty() {
             return Err(SendError::NoEndpoints);
         }
         let app_id = self.stack_app_id().await?.ok_or_else(|| SendError::NoApp {
             stack: self.stack.clone(),
         })?;
-        let deliveries = Box::pin(send_to_endpoints(
-            self.pinpoint(),
-            &app_id,
-            endpoints,
-            message,
-        ))
-        .await?;
-        Ok(SendReport { app_id, deliveries })
+        let ids: Vec<String> = targets.iter().map(|t| t.endpoint.clone()).collect();
+        let addressable = targets
+            .iter()
+            .all(|t| t.address.is_some() && t.channel_type.is_some());
+        match Box::pin(send_to_endpoints(self.pinpoint(), &app_id, &ids, message)).await {
+            Ok(deliveries) => Ok(SendReport {
+                app_id,
+                via_addresses: false,
+                deliveries,
+            }),
+            Err(ProviderError::Unavailable(m)) if addressable => {
+                tracing::info!("AWS refuses endpoint ids ({m}); sending to their addresses");
+                let deliveries = Box::pin(send_to_addresses(
+                    self.pinpoint(),
+                    &app_id,
+                    targets,
+                    message,
+                ))
+                .await?;
+                Ok(SendReport {
+                    app_id,
+                    via_addresses: true,
+                    deliveries,
+                })
+            }
+            Err(e) => Err(e.into()),
+        }
     }
 }
 
@@ -280,6 +403,20 @@ mod tests {
                 .apns_message()
                 .is_none()
         );
+    }
+
+    #[test]
+    fn addresses_carry_their_channel_type() {
+        let req = address_request(
+            &[("token-1".to_owned(), "GCM".to_owned())],
+            &Message::Inline {
+                title: None,
+                body: "x".to_owned(),
+            },
+        );
+        let a = &req.addresses().unwrap()["token-1"];
+        assert_eq!(a.channel_type(), Some(&ChannelType::Gcm));
+        assert!(req.endpoints().is_none());
     }
 
     #[test]

@@ -347,6 +347,15 @@ impl AwsProvider {
         desired: &[Resource],
         window: Window,
     ) -> Result<StatusReport, ProviderError> {
+        // Boxed: the reads it joins make a large future.
+        Box::pin(self.status_boxed(desired, window)).await
+    }
+
+    async fn status_boxed(
+        &self,
+        desired: &[Resource],
+        window: Window,
+    ) -> Result<StatusReport, ProviderError> {
         let live = Box::pin(self.read_live(desired, false, None)).await?;
         let (app, ids, names, versions) = {
             let reg = self.ids.lock();

@@ -5,7 +5,7 @@ use std::collections::BTreeSet;
 use std::time::Duration;
 
 use reconcile_aws::export::{AppSelector, ExportRequest};
-use reconcile_aws::send::{Message, SendError};
+use reconcile_aws::send::{Message, SendError, Target};
 use reconcile_aws::status::{Part, Window};
 use reconcile_aws::{AwsProvider, Clients, ConnectOptions, ProviderOptions};
 use reconcile_emulator::{Config, Emulator};
@@ -155,8 +155,22 @@ async fn apply(p: &AwsProvider, desired: Vec<Resource>) {
     }
 }
 
-fn ids(v: &[&str]) -> Vec<String> {
-    v.iter().map(|s| (*s).to_owned()).collect()
+/// Targets by id, with the spec's addresses and channel types.
+fn ids(v: &[&str]) -> Vec<Target> {
+    v.iter()
+        .map(|id| {
+            let (address, channel) = match *id {
+                "ios-user-001" => (Some("device-token-ios-user-001"), Some("APNS")),
+                "android-user-002" => (Some("device-token-android-user-002"), Some("GCM")),
+                _ => (None, None),
+            };
+            Target {
+                endpoint: (*id).to_owned(),
+                address: address.map(ToOwned::to_owned),
+                channel_type: channel.map(ToOwned::to_owned),
+            }
+        })
+        .collect()
 }
 
 fn week() -> Window {
@@ -237,6 +251,41 @@ async fn a_test_push_reports_each_endpoint_and_its_failures() {
             .as_deref()
             .is_some_and(|m| m.contains("disabled")),
         "{failed:?}"
+    );
+}
+
+#[tokio::test]
+async fn after_the_end_of_support_a_test_push_goes_to_the_addresses() {
+    let env = Env::new().await;
+    let p = env.provider(STACK).await;
+    apply(&p, env.desired(SPEC)).await;
+    env.em.with_state(|s| s.end_of_support = true);
+    let inline = Message::Inline {
+        title: None,
+        body: "hello".into(),
+    };
+    let report = p
+        .send_test(&ids(&["ios-user-001", "android-user-002"]), &inline)
+        .await
+        .unwrap();
+    assert!(report.via_addresses);
+    assert!(report.all_successful(), "{report:?}");
+    assert_eq!(report.deliveries[1].endpoint, "android-user-002");
+    assert_eq!(
+        report.deliveries[1].address.as_deref(),
+        Some("device-token-android-user-002")
+    );
+    // Without an address to fall back on, the refusal is the answer.
+    let err = p
+        .send_test(&ids(&["ios-user-001", "nobody"]), &inline)
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(
+            err,
+            SendError::Provider(reconcile_engine::ProviderError::Unavailable(_))
+        ),
+        "{err}"
     );
 }
 

@@ -47,13 +47,15 @@ pub fn run(global: &Global, args: &ExportArgs<'_>) -> Result<Outcome> {
         .to_path_buf();
     let exported = super::runtime()?.block_on(async {
         let session = connect(args.conn, &global.state_dir, None, args.stack, &spec_dir).await?;
-        Box::pin(session.provider.export(&ExportRequest {
-            app,
-            endpoints: args.endpoints.to_vec(),
-        }))
-        .await
-        .into_diagnostic()
-        .wrap_err("cannot export the app")
+        session
+            .provider
+            .export(&ExportRequest {
+                app,
+                endpoints: args.endpoints.to_vec(),
+            })
+            .await
+            .into_diagnostic()
+            .wrap_err("cannot export the app")
     })?;
     let yaml = render(&exported)?;
 

@@ -7,7 +7,7 @@ use std::io::Write;
 use std::path::Path;
 
 use miette::{IntoDiagnostic, Result, WrapErr, miette};
-use reconcile_aws::send::{Message, SendReport};
+use reconcile_aws::send::{Message, SendReport, Target};
 use reconcile_model::LoadedSpec;
 
 use super::common;
@@ -29,7 +29,7 @@ pub struct SendArgs<'a> {
 pub fn run(global: &Global, args: &SendArgs<'_>) -> Result<Outcome> {
     // Credentials are not needed to send: the spec is loaded, not resolved.
     let loaded = common::load_spec(args.spec)?;
-    let endpoints = chosen_endpoints(&loaded, args.endpoints)?;
+    let targets = targets(&loaded, &chosen_endpoints(&loaded, args.endpoints)?);
     let message = message(&loaded, args)?;
     let report = super::runtime()?.block_on(async {
         let session = connect(
@@ -42,7 +42,7 @@ pub fn run(global: &Global, args: &SendArgs<'_>) -> Result<Outcome> {
         .await?;
         session
             .provider
-            .send_test(&endpoints, &message)
+            .send_test(&targets, &message)
             .await
             .into_diagnostic()
             .wrap_err("cannot send the test push")
@@ -95,6 +95,24 @@ fn chosen_endpoints(loaded: &LoadedSpec, asked: &[String]) -> Result<Vec<String>
         }
     }
     Ok(out)
+}
+
+/// The endpoints with their addresses and channel types from the spec
+/// (used when AWS no longer serves endpoint ids).
+fn targets(loaded: &LoadedSpec, ids: &[String]) -> Vec<Target> {
+    ids.iter()
+        .map(|id| {
+            let e = loaded.spec.endpoints.get(id);
+            Target {
+                endpoint: id.clone(),
+                address: e.and_then(|e| e.address.clone()),
+                channel_type: e.and_then(|e| match serde_json::to_value(e.channel_type) {
+                    Ok(serde_json::Value::String(s)) => Some(s),
+                    _ => None,
+                }),
+            }
+        })
+        .collect()
 }
 
 /// The message: inline, or a template of the spec by key.
@@ -154,6 +172,11 @@ pub fn render_table(stack: &str, report: &SendReport) -> String {
         "Test push to {total} {noun} of stack `{stack}` (app `{}`):\n\n",
         report.app_id
     );
+    if report.via_addresses {
+        out.push_str(
+            "AWS no longer serves endpoint ids (end of support): sent to the endpoints' addresses.\n\n",
+        );
+    }
     out.push_str(&t.render());
     out.push('\n');
     if failed == 0 {
@@ -169,6 +192,7 @@ pub fn render_json(stack: &str, report: &SendReport) -> String {
         "stack": stack,
         "app_id": report.app_id,
         "all_successful": report.all_successful(),
+        "via_addresses": report.via_addresses,
         "deliveries": report.deliveries,
     });
     let mut s = serde_json::to_string_pretty(&value).unwrap_or_default();

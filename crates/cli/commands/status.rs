@@ -40,7 +40,9 @@ pub fn run(
             &loaded.dir,
         )
         .await?;
-        Box::pin(session.provider.status(&desired, window))
+        session
+            .provider
+            .status(&desired, window)
             .await
             .into_diagnostic()
             .wrap_err("cannot read the stack")
