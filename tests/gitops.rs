@@ -18,7 +18,13 @@ fn the_readme_pipeline_plans_comments_and_applies_exactly_the_saved_plan() {
         "plan.json",
     ]);
     expect_code(&plan, 2);
-    let comment = s.run(&["plan", "--local", "specs/flash-sale.yaml", "--format", "markdown"]);
+    let comment = s.run(&[
+        "plan",
+        "--local",
+        "specs/flash-sale.yaml",
+        "--format",
+        "markdown",
+    ]);
     expect_code(&comment, 0);
     let markdown = stdout(&comment);
     assert!(markdown.contains("<details>"), "{markdown}");
@@ -33,7 +39,12 @@ fn the_readme_pipeline_plans_comments_and_applies_exactly_the_saved_plan() {
     expect_code(&apply, 0);
     // The next pull request sees no change.
     expect_code(
-        &s.run(&["plan", "--local", "specs/flash-sale.yaml", "--detailed-exitcode"]),
+        &s.run(&[
+            "plan",
+            "--local",
+            "specs/flash-sale.yaml",
+            "--detailed-exitcode",
+        ]),
         0,
     );
 }
