@@ -105,8 +105,16 @@ fn is_iana_zone(tz: &str) -> bool {
         return false;
     };
     const AREAS: [&str; 10] = [
-        "Africa", "America", "Antarctica", "Asia", "Atlantic", "Australia", "Europe", "Indian",
-        "Pacific", "Etc",
+        "Africa",
+        "America",
+        "Antarctica",
+        "Asia",
+        "Atlantic",
+        "Australia",
+        "Europe",
+        "Indian",
+        "Pacific",
+        "Etc",
     ];
     let rest: Vec<&str> = parts.collect();
     AREAS.contains(&area)
