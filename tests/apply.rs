@@ -283,3 +283,26 @@ fn destroy_removes_everything_the_stack_owns() {
         "after destroy everything must be created again: {value}"
     );
 }
+
+/// Regression: a segment change used to leave the campaigns that target its
+/// `latest` version one apply behind (the next plan showed them again).
+#[test]
+fn a_segment_change_converges_in_one_apply_with_its_campaigns() {
+    let s = Scratch::new();
+    let spec = "specs/retail-multi.yaml";
+    expect_code(&s.run(&["apply", "--local", "--auto-approve", spec]), 0);
+    let path = s.spec("retail-multi.yaml");
+    let text = std::fs::read_to_string(&path).unwrap();
+    let changed = text.replace("values: [GB, IE]", "values: [GB, IE, FR]");
+    assert_ne!(
+        text, changed,
+        "the spec no longer has the segment this test edits"
+    );
+    std::fs::write(&path, changed).unwrap();
+    let plan = s.run(&["plan", "--local", spec]);
+    let out = stdout(&plan);
+    assert!(out.contains("~ segment.recent_shoppers"), "{out}");
+    assert!(out.contains("~ campaign.restock_alert"), "{out}");
+    expect_code(&s.run(&["apply", "--local", "--auto-approve", spec]), 0);
+    expect_code(&s.run(&["plan", "--local", "--detailed-exitcode", spec]), 0);
+}

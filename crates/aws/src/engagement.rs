@@ -421,7 +421,13 @@ impl AwsProvider {
             h.tags.clone_from(&c.tags);
             h != c
         });
-        let req = if content_changed {
+        // A campaign on `latest` is also written when only its segment
+        // changed (the engine plans that update), to move it to the new
+        // segment version.
+        // (A change of tags alone never writes the campaign: TagResource.)
+        let tags_only = had.as_ref().is_some_and(|h| h.tags != c.tags);
+        let follows_segment = c.segment_version == SegmentVersion::Latest && !tags_only;
+        let req = if content_changed || follows_segment {
             Some(self.campaign_request(address, &c, &segment_id, version, None)?)
         } else {
             None
@@ -429,7 +435,7 @@ impl AwsProvider {
         let resp = match req {
             Some(req) => {
                 let what = format!("UpdateCampaign `{id}`");
-                let out = self
+                match self
                     .pinpoint()
                     .update_campaign()
                     .application_id(&app_id)
@@ -437,12 +443,23 @@ impl AwsProvider {
                     .write_campaign_request(req)
                     .send()
                     .await
-                    .map_err(|e| classify(&what, e).error)?;
-                Some(
-                    out.campaign_response()
-                        .cloned()
-                        .ok_or_else(|| no_body(&what))?,
-                )
+                {
+                    Ok(out) => Some(
+                        out.campaign_response()
+                            .cloned()
+                            .ok_or_else(|| no_body(&what))?,
+                    ),
+                    Err(e) => {
+                        let c = classify(&what, e);
+                        // A campaign that has run keeps the version it ran
+                        // with: nothing to move.
+                        if !content_changed && c.message.contains("COMPLETED") {
+                            None
+                        } else {
+                            return Err(c.error);
+                        }
+                    }
+                }
             }
             None => None,
         };

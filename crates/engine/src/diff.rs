@@ -144,6 +144,7 @@ pub fn diff(desired: &[Resource], live: &LiveState) -> Vec<Change> {
         );
     }
     follow_replacements(&mut changes);
+    follow_segment_versions(&mut changes);
     changes.into_values().collect()
 }
 
@@ -224,6 +225,32 @@ fn describe_fields(paths: &[String]) -> Vec<String> {
         out.push("credentials changed".to_owned());
     }
     out
+}
+
+/// A campaign on `segment_version: latest` whose segment is updated moves
+/// to the segment's new version in the same apply (after the segment, by
+/// the dependency edge), instead of showing as a change on the next plan.
+fn follow_segment_versions(changes: &mut BTreeMap<Address, Change>) {
+    let updated: BTreeSet<Address> = changes
+        .values()
+        .filter(|c| c.address.kind == Kind::Segment && c.action == Action::Update)
+        .map(|c| c.address.clone())
+        .collect();
+    for change in changes.values_mut() {
+        if change.address.kind != Kind::Campaign || change.action != Action::NoOp {
+            continue;
+        }
+        let Some(after) = &change.after else { continue };
+        let latest = after.attrs.get("segment_version").and_then(|v| v.as_str()) == Some("latest");
+        let Some(segment) = after.attrs.get("segment").and_then(|v| v.as_str()) else {
+            continue;
+        };
+        let segment = Address::new(Kind::Segment, segment);
+        if latest && updated.contains(&segment) {
+            change.action = Action::Update;
+            change.reason = format!("targets `{segment}`, which changes: moves to its new version");
+        }
+    }
 }
 
 /// Propagates replacements to what refers to the replaced resources.
