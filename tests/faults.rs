@@ -16,17 +16,48 @@ use crate::external::{External, owned};
 use crate::util::{Scratch, demo_secrets, expect_code, stderr, stdout};
 
 const STACK: &str = "big-stack";
-const ENDPOINTS: usize = 60;
+/// The big stack's shape: the first version, or a change of it.
+#[derive(Clone, Copy)]
+struct Shape {
+    endpoints: usize,
+    campaigns: usize,
+    /// Templates `tpl_00..` whose body changes.
+    new_bodies: usize,
+    /// Segments `seg_00..` whose dimension changes.
+    new_dimensions: usize,
+    /// The first alarm's threshold.
+    first_threshold: u32,
+}
+
 const SEGMENTS: usize = 50;
 const TEMPLATES: usize = 40;
-const CAMPAIGNS: usize = 40;
 const ALARMS: usize = 4;
 
-/// A spec of exactly 200 resources: a role, a stream, the app, APNs and FCM
-/// channels, 60 endpoints, 50 segments, 40 push templates, 40 campaigns
-/// (half on a template, half with their own message; half `immediate`, half
-/// in 2030), the event stream and 4 alarms.
-pub fn big_spec() -> String {
+/// Exactly 200 resources: a role, a stream, the app, APNs and FCM channels,
+/// 60 endpoints, 50 segments, 40 push templates, 40 campaigns (half on a
+/// template, half with their own message; half `immediate`, half in 2030),
+/// the event stream and 4 alarms.
+const FIRST: Shape = Shape {
+    endpoints: 60,
+    campaigns: 40,
+    new_bodies: 0,
+    new_dimensions: 0,
+    first_threshold: 1,
+};
+
+/// A change of [`FIRST`] with every kind of step: 10 endpoints and 5
+/// campaigns deleted, 10 template bodies, 5 segment dimensions (whose
+/// campaigns follow) and an alarm threshold updated.
+const CHANGED: Shape = Shape {
+    endpoints: 50,
+    campaigns: 35,
+    new_bodies: 10,
+    new_dimensions: 5,
+    first_threshold: 7,
+};
+
+/// The spec of the big stack in `shape`.
+fn big_spec(shape: Shape) -> String {
     let mut y = String::new();
     let _ = writeln!(y, "stack: {STACK}\nregion: us-east-1");
     y.push_str(
@@ -38,7 +69,7 @@ pub fn big_spec() -> String {
          gcm:\n    api_key: ${file:demo/fcm-server-key.txt}\n",
     );
     y.push_str("endpoints:\n");
-    for i in 0..ENDPOINTS {
+    for i in 0..shape.endpoints {
         let (channel, platform) = if i % 2 == 0 {
             ("APNS", "iOS")
         } else {
@@ -54,23 +85,28 @@ pub fn big_spec() -> String {
     }
     y.push_str("segments:\n");
     for i in 0..SEGMENTS {
+        let tier = if i < shape.new_dimensions {
+            format!("tier-{}-new", i % 5)
+        } else {
+            format!("tier-{}", i % 5)
+        };
         let _ = write!(
             y,
             "  seg_{i:02}:\n    name: segment-{i:02}\n    dimensions:\n      attributes:\n        \
-             Tier:\n          values: [tier-{}]\n",
-            i % 5
+             Tier:\n          values: [{tier}]\n"
         );
     }
     y.push_str("templates:\n");
     for i in 0..TEMPLATES {
+        let changed = if i < shape.new_bodies { " (new)" } else { "" };
         let _ = write!(
             y,
             "  tpl_{i:02}:\n    name: template-{i:02}\n    default:\n      title: Title {i}\n      \
-             body: Body number {i}\n"
+             body: Body number {i}{changed}\n"
         );
     }
     y.push_str("campaigns:\n");
-    for i in 0..CAMPAIGNS {
+    for i in 0..shape.campaigns {
         let _ = write!(
             y,
             "  camp_{i:02}:\n    name: campaign-{i:02}\n    segment: seg_{i:02}\n"
@@ -93,26 +129,33 @@ pub fn big_spec() -> String {
     y.push_str("event_stream:\n  stream: events\n  role: events\n");
     y.push_str("alarms:\n");
     for i in 0..ALARMS {
+        let threshold = if i == 0 {
+            shape.first_threshold
+        } else {
+            i as u32 + 1
+        };
         let _ = write!(
             y,
             "  alarm_{i}:\n    name: BigStackAlarm-{i}\n    metric_name: DirectSendMessagePermanentFailure\n    \
-             statistic: Sum\n    period: 300\n    threshold: {}\n    \
-             comparison_operator: GreaterThanThreshold\n    evaluation_periods: 1\n",
-            i + 1
+             statistic: Sum\n    period: 300\n    threshold: {threshold}\n    \
+             comparison_operator: GreaterThanThreshold\n    evaluation_periods: 1\n"
         );
     }
     y
 }
 
-/// What `big_spec` wants, as [`owned`] counts it: one of each.
-fn wanted() -> BTreeMap<&'static str, BTreeMap<String, usize>> {
+/// What a spec of `shape` puts in the account, as [`owned`] counts it: one
+/// of each.
+fn wanted(shape: Shape) -> BTreeMap<&'static str, BTreeMap<String, usize>> {
     let one = |keys: Vec<String>| keys.into_iter().map(|k| (k, 1)).collect();
     BTreeMap::from([
         ("app", one(vec!["app".into()])),
         ("channel", one(vec!["apns".into(), "gcm".into()])),
         (
             "endpoint",
-            one((0..ENDPOINTS).map(|i| format!("device-{i:03}")).collect()),
+            one((0..shape.endpoints)
+                .map(|i| format!("device-{i:03}"))
+                .collect()),
         ),
         (
             "segment",
@@ -122,7 +165,7 @@ fn wanted() -> BTreeMap<&'static str, BTreeMap<String, usize>> {
         ),
         (
             "campaign",
-            one((0..CAMPAIGNS)
+            one((0..shape.campaigns)
                 .map(|i| format!("campaign/camp_{i:02}"))
                 .collect()),
         ),
@@ -147,7 +190,7 @@ fn wanted() -> BTreeMap<&'static str, BTreeMap<String, usize>> {
 #[test]
 fn the_big_spec_is_valid_and_has_200_resources() {
     let s = Scratch::new();
-    std::fs::write(s.spec("big.yaml"), big_spec()).unwrap();
+    std::fs::write(s.spec("big.yaml"), big_spec(FIRST)).unwrap();
     expect_code(&s.run(&["validate", "specs/big.yaml"]), 0);
     let plan = s.run(&["plan", "--local", "--format", "json", "specs/big.yaml"]);
     expect_code(&plan, 0);
@@ -158,38 +201,76 @@ fn the_big_spec_is_valid_and_has_200_resources() {
 }
 
 #[test]
-fn faults_seed_1_converge() {
-    converges_under_faults(1);
+fn faults_seed_1_apply_then_change() {
+    converges_under_faults(
+        1,
+        Phases {
+            change: true,
+            destroy: false,
+        },
+    );
 }
 
 #[test]
-fn faults_seed_2_converge() {
-    converges_under_faults(2);
+fn faults_seed_2_apply_then_destroy() {
+    converges_under_faults(
+        2,
+        Phases {
+            change: false,
+            destroy: true,
+        },
+    );
 }
 
 #[test]
-fn faults_seed_3_converge() {
-    converges_under_faults(3);
+fn faults_seed_3_apply() {
+    converges_under_faults(
+        3,
+        Phases {
+            change: false,
+            destroy: false,
+        },
+    );
 }
 
-/// Applies the big spec with 5% each of 500s, throttles and lost responses
-/// (seeded), re-applying (at most three applies in all) until one succeeds;
-/// then, with the faults off, the spec plans as no change, every resource
-/// exists exactly once, and every journal is consistent.
-fn converges_under_faults(seed: u64) {
+/// What follows the first apply. Every seed applies; under these faults an
+/// apply takes 10-25 s and a destroy 20-25 s (the SDK's backoff: 1 s, then
+/// doubling), so each seed adds one phase at most, to stay near a minute.
+#[derive(Clone, Copy)]
+struct Phases {
+    change: bool,
+    destroy: bool,
+}
+
+const FAULTS: f64 = 0.05;
+
+/// With 5% each of 500s, throttles and lost responses (seeded): the big
+/// spec is applied, then (as `phases` say) changed, then destroyed. Each apply is repeated
+/// (at most three in all) until one succeeds; after each phase, with the
+/// faults off, the spec plans as no change and the account holds exactly
+/// one of each resource (nothing after the destroy). Every journal is
+/// consistent at the end.
+fn converges_under_faults(seed: u64, phases: Phases) {
     let started = Instant::now();
     let s = Scratch::new();
-    std::fs::write(s.spec("big.yaml"), big_spec()).unwrap();
     let em = External::start(&s);
-    em.set_knobs(&json!({
-        "error_rate": 0.05,
-        "throttle_rate": 0.05,
-        "drop_rate": 0.05,
+    let faults = json!({
+        "error_rate": FAULTS,
+        "throttle_rate": FAULTS,
+        "drop_rate": FAULTS,
         "seed": seed,
-    }));
-    let mut applies = Vec::new();
-    let converged = loop {
-        let o = em.run(
+    });
+    let mut report = Vec::new();
+    let mut shapes = vec![("apply", FIRST)];
+    if phases.change {
+        shapes.push(("change", CHANGED));
+    }
+    for (phase, shape) in shapes {
+        std::fs::write(s.spec("big.yaml"), big_spec(shape)).unwrap();
+        em.set_knobs(&faults);
+        let t = Instant::now();
+        let tries = until_success(
+            &em,
             &s,
             &[
                 "apply",
@@ -200,44 +281,65 @@ fn converges_under_faults(seed: u64) {
                 "stop",
                 "specs/big.yaml",
             ],
-        );
-        let ok = o.status.success();
-        applies.push(format!(
-            "exit {:?}: {}",
-            o.status.code(),
-            stderr(&o)
-                .lines()
-                .filter(|l| l.starts_with("Apply ") || l.contains("failed:") || l.contains("Error"))
-                .collect::<Vec<_>>()
-                .join("\n")
+        )
+        .unwrap_or_else(|e| panic!("seed {seed}, {phase}: {e}"));
+        report.push(format!(
+            "{phase}: {tries} run(s), {:.1}s",
+            t.elapsed().as_secs_f64()
         ));
-        if ok || applies.len() == 3 {
-            break ok;
-        }
-    };
-    assert!(
-        converged,
-        "seed {seed}: no apply succeeded in {} tries:\n{}",
-        applies.len(),
-        applies.join("\n---\n")
-    );
+        em.set_knobs(&json!({}));
+        let plan = em.run(&s, &["plan", "--detailed-exitcode", "specs/big.yaml"]);
+        expect_code(&plan, 0);
+        let have = owned(&em.state(), STACK);
+        let dupes: Vec<String> = have
+            .iter()
+            .flat_map(|(kind, m)| {
+                m.iter()
+                    .filter(|(_, n)| **n > 1)
+                    .map(move |(k, n)| format!("{kind} {k} x{n}"))
+            })
+            .collect();
+        assert!(
+            dupes.is_empty(),
+            "seed {seed}, {phase}: duplicates: {dupes:?}"
+        );
+        assert_eq!(
+            have,
+            wanted(shape),
+            "seed {seed}, {phase}: the account is not the spec"
+        );
+    }
+
+    // The destroy reads only what the stack owns (its tags and the index of
+    // owned resources on the app), not the spec: what a lost response left
+    // unindexed would stay behind.
+    if phases.destroy {
+        em.set_knobs(&faults);
+        let t = Instant::now();
+        let tries = until_success(
+            &em,
+            &s,
+            &[
+                "destroy",
+                "--auto-approve",
+                "--parallelism",
+                "16",
+                "specs/big.yaml",
+            ],
+        )
+        .unwrap_or_else(|e| panic!("seed {seed}, destroy: {e}"));
+        report.push(format!(
+            "destroy: {tries} run(s), {:.1}s",
+            t.elapsed().as_secs_f64()
+        ));
+        em.set_knobs(&json!({}));
+        let left = owned(&em.state(), STACK);
+        assert!(
+            left.values().all(BTreeMap::is_empty),
+            "seed {seed}: left after the destroy: {left:?}"
+        );
+    }
     let requests: u64 = em.counts().values().sum();
-
-    em.set_knobs(&json!({}));
-    let plan = em.run(&s, &["plan", "--detailed-exitcode", "specs/big.yaml"]);
-    expect_code(&plan, 0);
-
-    let have = owned(&em.state(), STACK);
-    let dupes: Vec<String> = have
-        .iter()
-        .flat_map(|(kind, m)| {
-            m.iter()
-                .filter(|(_, n)| **n > 1)
-                .map(move |(k, n)| format!("{kind} {k} x{n}"))
-        })
-        .collect();
-    assert!(dupes.is_empty(), "seed {seed}: duplicates: {dupes:?}");
-    assert_eq!(have, wanted(), "seed {seed}: the account is not the spec");
 
     let history = s.run(&["history", "specs/big.yaml"]);
     expect_code(&history, 0);
@@ -249,10 +351,41 @@ fn converges_under_faults(seed: u64) {
     let problems = journal_problems(&s.state_dir(), STACK, false);
     assert!(problems.is_empty(), "seed {seed}: {problems:#?}");
     eprintln!(
-        "faults seed {seed}: converged in {} apply(ies), {requests} requests under faults, {:.1}s in all",
-        applies.len(),
+        "faults seed {seed}: {}; {requests} requests in all, {:.1}s in all",
+        report.join(", "),
         started.elapsed().as_secs_f64()
     );
+}
+
+/// Runs `reconcile <args>` until it exits 0, at most three times; the
+/// number of runs, or what each run said.
+fn until_success(em: &External, s: &Scratch, args: &[&str]) -> Result<usize, String> {
+    let mut runs = Vec::new();
+    while runs.len() < 3 {
+        let o = em.run(s, args);
+        if o.status.success() {
+            return Ok(runs.len() + 1);
+        }
+        runs.push(format!(
+            "exit {:?}:\n{}\n{}",
+            o.status.code(),
+            stdout(&o)
+                .lines()
+                .filter(|l| l.contains("failed"))
+                .collect::<Vec<_>>()
+                .join("\n"),
+            stderr(&o)
+                .lines()
+                .filter(|l| l.starts_with("Apply ") || l.contains("failed") || l.contains("rror"))
+                .collect::<Vec<_>>()
+                .join("\n")
+        ));
+    }
+    Err(format!(
+        "no run of `{}` succeeded:\n{}",
+        args.join(" "),
+        runs.join("\n---\n")
+    ))
 }
 
 /// Inconsistencies in the journals of `stack` under `state_dir`: records
