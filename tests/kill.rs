@@ -1,11 +1,11 @@
-//! A `reconcile apply` killed with SIGKILL at a seeded point: `history`
-//! marks it interrupted, its lock is recognised as stale, the next `apply`
-//! converges, and `rollback` restores the state before it.
+//! A `reconcile apply` (or `rollback`) killed with SIGKILL at a seeded
+//! point: `history` marks it interrupted, its lock is recognised as stale,
+//! the next `apply` converges, and `rollback` restores the state before it.
 //!
 //! The kill point is chosen in steps, not in time: the test waits until the
-//! k-th `step_started` record (k seeded, over the whole plan) is on disk,
-//! then waits a seeded 0–25 ms more (so the kill lands before, during or
-//! after that step's requests) and kills. The emulator adds 40 ms to every
+//! k-th `step_started` (`undo_started`) record (k seeded, over the whole
+//! plan) is on disk, then waits a seeded 0–25 ms more (so the kill lands
+//! before, during or after that step's requests) and kills. The emulator adds 40 ms to every
 //! request so that a step is in flight for a while.
 //!
 //! Each test reports where its kill landed on stderr (`--nocapture`).
@@ -87,52 +87,112 @@ fn step_starts(path: &Path) -> (u64, Option<u64>) {
 }
 
 /// Starts `apply --auto-approve SPEC` against `em` and kills it with
-/// SIGKILL at a point chosen by `rng`. Fails when the apply ended by itself
-/// first.
+/// SIGKILL after a seeded number of its steps started.
 fn apply_and_kill(s: &Scratch, em: &External, rng: &mut Rng) -> Killed {
     let before = journal_files(s);
-    let log = std::fs::File::create(s.path().join("killed-apply.log")).unwrap();
+    run_and_kill(s, em, &["apply", "--auto-approve", SPEC], rng, |_| {
+        let path = journal_files(s).difference(&before).next().cloned()?;
+        match step_starts(&path) {
+            (started, Some(planned)) => Some((started, planned)),
+            _ => None,
+        }
+    })
+}
+
+/// Starts `rollback --auto-approve SPEC` of the last apply (which must not
+/// have been undone before) and kills it after a seeded number of its
+/// undos started.
+fn rollback_and_kill(s: &Scratch, em: &External, rng: &mut Rng) -> Killed {
+    let journal = journal_files(s)
+        .into_iter()
+        .next_back()
+        .expect("an apply to roll back");
+    run_and_kill(s, em, &["rollback", "--auto-approve", SPEC], rng, |log| {
+        let planned = planned_steps(log)?;
+        let text = std::fs::read_to_string(&journal).unwrap_or_default();
+        let undos = text
+            .lines()
+            .filter(|l| l.contains(r#""type":"undo_started""#))
+            .count() as u64;
+        Some((undos, planned))
+    })
+}
+
+/// The steps of the plan a command printed (`Plan: 1 to create, 2 to
+/// update, 0 to replace, 1 to delete.`; a replace is two steps).
+fn planned_steps(log: &str) -> Option<u64> {
+    let line = log.lines().find(|l| l.starts_with("Plan: "))?;
+    let n: Vec<u64> = line
+        .split(|c: char| !c.is_ascii_digit())
+        .filter(|w| !w.is_empty())
+        .map(|w| w.parse().unwrap_or(0))
+        .collect();
+    match n[..] {
+        [create, update, replace, delete] => Some(create + update + 2 * replace + delete),
+        _ => None,
+    }
+}
+
+/// Runs `reconcile <args>` against `em` and kills it with SIGKILL once
+/// `progress` (given what the command printed so far) says that the k-th of
+/// its planned steps started, k seeded, plus a seeded 0–25 ms. Fails when
+/// the command ended by itself first.
+fn run_and_kill(
+    s: &Scratch,
+    em: &External,
+    args: &[&str],
+    rng: &mut Rng,
+    mut progress: impl FnMut(&str) -> Option<(u64, u64)>,
+) -> Killed {
+    let log_path = s.path().join("killed.log");
+    let log = std::fs::File::create(&log_path).unwrap();
     let mut child = em
-        .command(s, &["apply", "--auto-approve", SPEC])
+        .command(s, args)
         .stdin(Stdio::null())
         .stdout(log.try_clone().unwrap())
         .stderr(log)
         .spawn()
-        .expect("`reconcile apply` starts");
+        .expect("`reconcile` starts");
     let pid = child.id();
     let deadline = Instant::now() + Duration::from_mins(1);
-    let mut target: Option<(PathBuf, u64, u64)> = None;
+    let mut target: Option<(u64, u64)> = None;
     let extra_ms = rng.between(0, 25);
     loop {
         if let Some(status) = child.try_wait().unwrap() {
-            let log = std::fs::read_to_string(s.path().join("killed-apply.log")).unwrap();
-            panic!("the apply ended by itself ({status}) before the kill point {target:?}:\n{log}");
+            let log = std::fs::read_to_string(&log_path).unwrap();
+            panic!(
+                "`{}` ended by itself ({status}) before the kill point {target:?}:\n{log}",
+                args.join(" ")
+            );
         }
         assert!(
             Instant::now() < deadline,
-            "the apply never reached its kill point"
+            "`{}` never reached its kill point",
+            args.join(" ")
         );
+        let now = progress(&std::fs::read_to_string(&log_path).unwrap_or_default());
         if target.is_none()
-            && let Some(path) = journal_files(s).difference(&before).next().cloned()
-            && let (_, Some(planned)) = step_starts(&path)
+            && let Some((_, planned)) = now
         {
-            let k = rng.between(1, planned.max(1));
-            target = Some((path, k, planned));
+            target = Some((rng.between(1, planned.max(1)), planned));
         }
-        if let Some((path, k, planned)) = &target
-            && step_starts(path).0 >= *k
+        if let (Some((k, planned)), Some((started, _))) = (target, now)
+            && started >= k
         {
             std::thread::sleep(Duration::from_millis(extra_ms));
             child.kill().expect("SIGKILL");
             let status = child.wait().unwrap();
             if status.signal() != Some(9) {
-                let log = std::fs::read_to_string(s.path().join("killed-apply.log")).unwrap();
-                panic!("the apply ended by itself ({status}) before the kill:\n{log}");
+                let log = std::fs::read_to_string(&log_path).unwrap();
+                panic!(
+                    "`{}` ended by itself ({status}) before the kill:\n{log}",
+                    args.join(" ")
+                );
             }
             return Killed {
                 pid,
-                at_step: *k,
-                planned: *planned,
+                at_step: k,
+                planned,
                 extra_ms,
             };
         }
@@ -185,6 +245,7 @@ fn killed_then_apply_converges(seed: u64) {
     let plan = em.run(&s, &["plan", "--detailed-exitcode", SPEC]);
     expect_code(&plan, 0);
     no_duplicates(&em);
+    assert_indexed(&em.state(), &killed);
     assert!(
         !s.state_dir()
             .join("locks")
@@ -245,6 +306,30 @@ fn killed_first_apply_then_rollback_empties_seed_5() {
 /// alarm, a removed endpoint) and killed during that apply: `rollback`
 /// restores the account as the first apply left it.
 fn killed_change_then_rollback_restores(seed: u64) {
+    let (s, em, before) = applied_then_changed();
+    let mut rng = Rng(seed);
+    let killed = apply_and_kill(&s, &em, &mut rng);
+    check_interrupted(&s, &killed);
+
+    let o = em.run(&s, &["rollback", "--auto-approve", SPEC]);
+    expect_code(&o, 0);
+    let after = em.state();
+    assert_eq!(
+        before,
+        comparable(&after),
+        "{killed:?}: the account after the rollback differs from before the killed apply\n{}",
+        stdout(&o)
+    );
+    assert_indexed(&after, &killed);
+    let problems = journal_problems(&s.state_dir(), STACK, true);
+    assert!(problems.is_empty(), "{killed:?}: {problems:#?}");
+    eprintln!("seed {seed}: {killed:?}: rollback restored the earlier state");
+}
+
+/// The recipe's stack applied, and its spec changed (a template body, a
+/// segment dimension, an added alarm, a removed endpoint) but not applied;
+/// with the account as the first apply left it.
+fn applied_then_changed() -> (Scratch, External, Value) {
     let (s, em) = start(LATENCY_MS);
     expect_code(&em.run(&s, &["apply", "--auto-approve", SPEC]), 0);
     let before = comparable(&em.state());
@@ -263,22 +348,41 @@ fn killed_change_then_rollback_restores(seed: u64) {
     );
     assert_ne!(text, changed);
     std::fs::write(&spec, changed).unwrap();
+    (s, em, before)
+}
 
+/// A change applied, its rollback killed midway: a second rollback
+/// finishes the undo and restores the account as it was before the change.
+fn killed_rollback_then_rollback_restores(seed: u64) {
+    let (s, em, before) = applied_then_changed();
+    expect_code(&em.run(&s, &["apply", "--auto-approve", SPEC]), 0);
     let mut rng = Rng(seed);
-    let killed = apply_and_kill(&s, &em, &mut rng);
+    let killed = rollback_and_kill(&s, &em, &mut rng);
     check_interrupted(&s, &killed);
 
     let o = em.run(&s, &["rollback", "--auto-approve", SPEC]);
     expect_code(&o, 0);
+    let after = em.state();
     assert_eq!(
         before,
-        comparable(&em.state()),
-        "{killed:?}: the account after the rollback differs from before the killed apply\n{}",
+        comparable(&after),
+        "{killed:?}: the account after the second rollback differs from before the change\n{}",
         stdout(&o)
     );
+    assert_indexed(&after, &killed);
     let problems = journal_problems(&s.state_dir(), STACK, true);
     assert!(problems.is_empty(), "{killed:?}: {problems:#?}");
-    eprintln!("seed {seed}: {killed:?}: rollback restored the earlier state");
+    eprintln!("seed {seed}: {killed:?}: the second rollback restored the earlier state");
+}
+
+#[test]
+fn killed_rollback_then_rollback_restores_seed_1() {
+    killed_rollback_then_rollback_restores(1);
+}
+
+#[test]
+fn killed_rollback_then_rollback_restores_seed_2() {
+    killed_rollback_then_rollback_restores(2);
 }
 
 #[test]
@@ -314,6 +418,62 @@ fn without_endpoint(spec: &str, id: &str) -> String {
     out.join("\n") + "\n"
 }
 
+/// Every resource of the stack that AWS keys by name or id (roles, streams,
+/// endpoints, templates, alarms) is named in the index of owned resources
+/// in the app's tags: one that is not is invisible to `destroy`. The index
+/// may name more: an entry is written before its create, so a kill before
+/// the create leaves one for nothing, which reads skip (by design).
+fn assert_indexed(state: &Value, context: &dyn std::fmt::Debug) {
+    let apps = state["pinpoint"]["apps"]
+        .as_object()
+        .cloned()
+        .unwrap_or_default();
+    let app = apps
+        .values()
+        .find(|a| a["tags"]["reconcile:stack"] == STACK)
+        .expect("the stack's app");
+    let mut index: BTreeMap<String, BTreeSet<String>> = BTreeMap::new();
+    for (tag, value) in app["tags"].as_object().into_iter().flatten() {
+        let Some((kind, part)) = tag
+            .strip_prefix("reconcile:own:")
+            .and_then(|rest| rest.rsplit_once(':'))
+        else {
+            continue;
+        };
+        assert!(
+            !part.starts_with('z'),
+            "a compressed index (`{tag}`): this check reads plain ones"
+        );
+        index.entry(kind.to_owned()).or_default().extend(
+            value
+                .as_str()
+                .unwrap_or("")
+                .split(' ')
+                .map(str::to_lowercase),
+        );
+    }
+    for (kind, names) in owned(state, STACK) {
+        if ![
+            "iam_role",
+            "kinesis_stream",
+            "endpoint",
+            "template",
+            "alarm",
+        ]
+        .contains(&kind)
+        {
+            continue;
+        }
+        for name in names.keys() {
+            let name = name.trim_start_matches("PUSH/").to_lowercase();
+            assert!(
+                index.get(kind).is_some_and(|i| i.contains(&name)),
+                "{context:?}: {kind} `{name}` exists but the app's index does not name it: {index:?}"
+            );
+        }
+    }
+}
+
 /// The emulator's state without what legitimately moves on every write
 /// (dates, versions, sequence counters, request ids), as `tests/apply.rs`
 /// compares it.
@@ -332,7 +492,10 @@ fn comparable(state: &Value) -> Value {
                         || k.contains("created")
                         || k.contains("modified")
                         || k.contains("updated")
-                        || k == "request_id")
+                        || k == "request_id"
+                        // The index of owned resources: checked apart
+                        // (`assert_indexed`), as it may hold more.
+                        || k.starts_with("reconcile:own:"))
                 });
                 for v in map.values_mut() {
                     strip(v);
