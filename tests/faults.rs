@@ -1,8 +1,10 @@
-//! Injected faults: an apply of a 200-resource stack against an emulator
-//! that answers 5xx, throttles and loses responses (seeded) converges, with
-//! no duplicate resource and a consistent journal.
+//! Injected faults: against an emulator that answers 500s, throttles and
+//! loses responses (5% each, seeded), a 200-resource stack is applied and
+//! then changed (seed 1) or destroyed (seed 2), and an apply whose last step
+//! fails rolls back (seed 3). Each converges with no duplicate resource,
+//! nothing left behind, and consistent journals.
 //!
-//! Each seed reports its applies, requests and time on stderr (`--nocapture`).
+//! Each seed reports its runs, requests and time on stderr (`--nocapture`).
 #![allow(clippy::print_stderr)]
 
 use std::collections::{BTreeMap, BTreeSet};
@@ -222,14 +224,60 @@ fn faults_seed_2_apply_then_destroy() {
     );
 }
 
+/// An apply that fails at its last step (the event stream names a Kinesis
+/// stream that does not exist) undoes its 199 other steps under the same
+/// faults: nothing of the stack is left, and its journal says so.
 #[test]
-fn faults_seed_3_apply() {
-    converges_under_faults(
-        3,
-        Phases {
-            change: false,
-            destroy: false,
-        },
+fn faults_seed_3_failed_apply_rolls_back() {
+    let seed = 3;
+    let started = Instant::now();
+    let s = Scratch::new();
+    let em = External::start(&s);
+    let spec = big_spec(FIRST).replace(
+        "  stream: events\n",
+        "  stream: arn:aws:kinesis:us-east-1:123456789012:stream/does-not-exist\n",
+    );
+    assert!(spec.contains("stream/does-not-exist"));
+    std::fs::write(s.spec("big.yaml"), spec).unwrap();
+    em.set_knobs(&json!({
+        "error_rate": FAULTS,
+        "throttle_rate": FAULTS,
+        "drop_rate": FAULTS,
+        "seed": seed,
+    }));
+    let o = em.run(
+        &s,
+        &[
+            "apply",
+            "--auto-approve",
+            "--parallelism",
+            "16",
+            "specs/big.yaml",
+        ],
+    );
+    expect_code(&o, 1);
+    let err = stderr(&o);
+    assert!(err.contains("failed: event_stream"), "{err}");
+    assert!(err.contains("failed, rolled back"), "{err}");
+    let requests: u64 = em.counts().values().sum();
+    em.set_knobs(&json!({}));
+    let left = owned(&em.state(), STACK);
+    assert!(
+        left.values().all(BTreeMap::is_empty),
+        "left after the rollback: {left:?}"
+    );
+    let history = s.run(&["history", "specs/big.yaml"]);
+    expect_code(&history, 0);
+    assert!(
+        stdout(&history).contains("rolled back"),
+        "{}",
+        stdout(&history)
+    );
+    let problems = journal_problems(&s.state_dir(), STACK, false);
+    assert!(problems.is_empty(), "{problems:#?}");
+    eprintln!(
+        "faults seed {seed}: failed apply rolled back, {requests} requests, {:.1}s in all",
+        started.elapsed().as_secs_f64()
     );
 }
 
