@@ -10,6 +10,7 @@ mod e2e;
 mod external;
 mod faults;
 mod gitops;
+mod help;
 mod kill;
 mod plan;
 mod recipe;
