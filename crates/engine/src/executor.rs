@@ -20,8 +20,10 @@
 //! and unknown outcomes are retried with exponential backoff and jitter up to
 //! [`ExecOptions::max_attempts`]; a create whose outcome is unknown is first
 //! looked up with [`Provider::find`], so a create that did take effect is not
-//! sent again; updates and deletes are idempotent and simply retried (a
-//! delete that finds nothing to delete has succeeded).
+//! sent again (and one that took effect only in part, found differing from
+//! the desired resource, is finished with an update); updates and deletes
+//! are idempotent and simply retried (a delete that finds nothing to delete
+//! has succeeded).
 //!
 //! When a step fails, [`OnFailure::Rollback`] (the default) undoes the
 //! steps that succeeded, latest first, through a [`reverse_plan`] of the
@@ -43,6 +45,7 @@ use tokio::task::JoinSet;
 use tokio::time::Instant;
 
 use crate::change::Action;
+use crate::diff::{changed_paths, immutable_paths};
 use crate::journal::{
     ApplyOutcome, Journal, JournalError, Record, RollbackOutcome, StepId, StepStatus,
 };
@@ -805,7 +808,7 @@ async fn run_step<P: Provider>(
     opts: Arc<ExecOptions>,
     stack: Arc<str>,
     requests: Arc<AtomicU64>,
-    node: Node,
+    mut node: Node,
     events: mpsc::UnboundedSender<ProgressEvent>,
 ) -> Result<Option<Resource>, StepFailure> {
     let write_class = provider.rate_class(&node.address, node.action);
@@ -820,7 +823,19 @@ async fn run_step<P: Provider>(
             limiter.acquire(read_class).await;
             requests.fetch_add(1, Ordering::Relaxed);
             match provider.find(&stack, &node.address).await {
-                Ok(Some(found)) => return Ok(Some(found)),
+                Ok(Some(found)) if !unfinished(&found, node.after.as_ref()) => {
+                    return Ok(Some(found));
+                }
+                Ok(Some(found)) => {
+                    // Only part of a create of several requests took effect
+                    // (a role without its policies, a stream without its
+                    // retention): finish it as an update of what is there,
+                    // still under the create's journal record.
+                    node.action = Action::Update;
+                    node.before = Some(found);
+                    look_up_first = false;
+                    continue;
+                }
                 Ok(None) => {
                     // The earlier create did not take effect: send it again.
                     look_up_first = false;
@@ -876,7 +891,9 @@ async fn run_step<P: Provider>(
                 if node.action == Action::Create && maybe_took_effect {
                     limiter.acquire(read_class).await;
                     requests.fetch_add(1, Ordering::Relaxed);
-                    if let Ok(Some(found)) = provider.find(&stack, &node.address).await {
+                    if let Ok(Some(found)) = provider.find(&stack, &node.address).await
+                        && !unfinished(&found, node.after.as_ref())
+                    {
                         return Ok(Some(found));
                     }
                 }
@@ -892,6 +909,23 @@ async fn run_step<P: Provider>(
             }
         }
     }
+}
+
+/// Whether a resource a look-up found after a create whose outcome was
+/// unknown still differs from the desired one in fields an update can
+/// change: the create took effect only in part.
+fn unfinished(found: &Resource, want: Option<&Resource>) -> bool {
+    let Some(want) = want else {
+        return false;
+    };
+    let immutable = immutable_paths(want.address.kind);
+    let paths = changed_paths(&found.attrs, &want.attrs);
+    !paths.is_empty()
+        && !paths.iter().any(|p| {
+            immutable
+                .iter()
+                .any(|f| p == f || p.strip_prefix(f).is_some_and(|rest| rest.starts_with('/')))
+        })
 }
 
 /// Results per change, from the states of its nodes.

@@ -435,6 +435,38 @@ async fn a_create_whose_response_was_lost_is_found_not_duplicated() {
 }
 
 #[tokio::test(start_paused = true)]
+async fn a_create_found_done_in_part_is_finished_with_an_update() {
+    let account = Arc::new(MemAccount::new([]));
+    let role = addr("iam_role.events");
+    account.fail(&role, Action::Create, Fault::PartialThenLost, 1);
+    let want = json!({ "name": "events", "extra": "policy" });
+    let p = plan(vec![create("iam_role.events", want.clone())], &[]);
+    let dir = tempfile::tempdir().unwrap();
+    let (report, path, _) = run(&account, dir.path(), &p, &opts(OnFailure::Rollback)).await;
+    assert_eq!(report.unwrap().outcome, ApplyOutcome::Succeeded);
+    assert_eq!(account.count(&role), 1, "no duplicate");
+    assert_eq!(account.snapshot()[&role], want, "the create was finished");
+    assert_eq!(account.calls_to(&role, Some(Action::Create)), 1);
+    assert_eq!(account.calls_to(&role, None), 1, "looked up once");
+    assert_eq!(account.calls_to(&role, Some(Action::Update)), 1);
+    assert!(
+        account.journal_checks().1.is_empty(),
+        "{:?}",
+        account.journal_checks()
+    );
+    // Still one create in the journal, which a rollback undoes by a delete.
+    let state = Journal::replay(&path).unwrap();
+    let step = state.steps.values().next().unwrap();
+    assert_eq!(step.action, Action::Create);
+    assert_eq!(
+        step.status,
+        StepStatus::Succeeded {
+            live_after: Some(res("iam_role.events", want))
+        }
+    );
+}
+
+#[tokio::test(start_paused = true)]
 async fn a_create_lost_before_it_arrived_is_looked_up_then_sent_again() {
     let account = Arc::new(MemAccount::new([]));
     account.fail(

@@ -34,6 +34,9 @@ pub enum Fault {
     Reject,
     /// The change happens and the call never returns (the process dies).
     CommitThenHang,
+    /// A create of several requests whose later ones fail: the resource is
+    /// made without its attribute `extra`, and the outcome is unknown.
+    PartialThenLost,
 }
 
 /// One request the account received.
@@ -197,7 +200,10 @@ impl MemAccount {
             Ok(state) => {
                 let announced = state.steps.values().any(|s| {
                     &s.address == step.address
-                        && ((s.status == StepStatus::InFlight && s.action == step.action)
+                        && ((s.status == StepStatus::InFlight
+                            && (s.action == step.action
+                                // Finishing a create that took effect in part.
+                                || (s.action == Action::Create && step.action == Action::Update)))
                             || matches!(s.undo, UndoStatus::InFlight { action, .. } if action == step.action))
                 });
                 (!announced).then(|| {
@@ -309,6 +315,23 @@ impl Provider for MemAccount {
             Some(Fault::LostAfterCommit) => self.carry_out(step).and(Err(
                 ProviderError::UnknownOutcome("connection reset".into()),
             )),
+            Some(Fault::PartialThenLost) => {
+                let mut part = step
+                    .after
+                    .cloned()
+                    .ok_or_else(|| bad("create without a resource"))?;
+                if let Some(attrs) = part.attrs.as_object_mut() {
+                    attrs.remove("extra");
+                }
+                let partial = StepRequest {
+                    after: Some(&part),
+                    ..step.clone()
+                };
+                self.carry_out(&partial)
+                    .and(Err(ProviderError::UnknownOutcome(
+                        "500 on the second request".into(),
+                    )))
+            }
             Some(Fault::CommitThenHang) => {
                 let _ = self.carry_out(step);
                 std::future::pending::<()>().await;
