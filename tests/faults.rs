@@ -529,3 +529,35 @@ pub fn journal_problems(state_dir: &Path, stack: &str, interrupted_ok: bool) -> 
     }
     problems
 }
+
+/// A create of several requests whose later one fails past the SDK's retries
+/// (IAM `PutRolePolicy` answers 500 five times: the role exists without its
+/// inline policy) is finished by the apply, not reported done: the next plan
+/// has no change.
+#[test]
+fn a_create_done_in_part_is_finished() {
+    let s = Scratch::new();
+    let em = External::start(&s);
+    let script: Vec<Value> = (1..=5)
+        .map(|nth| json!({ "op": "IAM:PutRolePolicy", "nth": nth, "fault": "server_error" }))
+        .collect();
+    em.set_knobs(&json!({ "script": script }));
+    let o = em.run(&s, &["apply", "--auto-approve", "specs/flash-sale.yaml"]);
+    expect_code(&o, 0);
+    assert!(
+        em.counts()["IAM:PutRolePolicy"] > 5,
+        "the fault did not strike: {:?}",
+        em.counts()
+    );
+    em.set_knobs(&json!({}));
+    let plan = em.run(
+        &s,
+        &["plan", "--detailed-exitcode", "specs/flash-sale.yaml"],
+    );
+    expect_code(&plan, 0);
+    let role = &em.state()["iam"]["roles"]["pinpointservicerole-flash-sale"];
+    assert!(
+        role["inline"]["reconcile-put-to-events"].is_string(),
+        "the role has no inline policy: {role}"
+    );
+}
