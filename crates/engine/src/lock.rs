@@ -267,12 +267,20 @@ pub(crate) fn is_safe_component(s: &str) -> bool {
 }
 
 /// Whether process `pid` runs on this host: `Some(true|false)` where `/proc`
-/// can tell, `None` where it cannot (no `/proc`).
+/// can tell, `None` where it cannot (no `/proc`). A zombie (a process killed
+/// or ended whose parent has not collected it yet) does not run.
 pub fn process_alive(pid: u32) -> Option<bool> {
     if !Path::new("/proc/self").exists() {
         return None;
     }
-    Some(Path::new(&format!("/proc/{pid}")).exists())
+    let Ok(stat) = fs::read_to_string(format!("/proc/{pid}/stat")) else {
+        return Some(Path::new(&format!("/proc/{pid}")).exists());
+    };
+    // `pid (comm) S ...`: the state follows the last `)` (comm may hold any).
+    let state = stat
+        .rsplit_once(')')
+        .and_then(|(_, rest)| rest.trim_start().chars().next());
+    Some(!matches!(state, Some('Z' | 'X')))
 }
 
 /// This machine's host name (`/proc/sys/kernel/hostname`, `$HOSTNAME`), or
@@ -301,6 +309,27 @@ mod tests {
 
     /// A pid above Linux's maximum (`pid_max` is at most 2^22).
     const DEAD_PID: u32 = 4_194_304 + 17;
+
+    #[test]
+    fn a_zombie_is_not_alive() {
+        // A child that ended and is not collected yet stays a zombie.
+        let mut child = std::process::Command::new("true")
+            .spawn()
+            .expect("`true` runs");
+        let pid = child.id();
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+        while process_alive(pid) == Some(true) && std::time::Instant::now() < deadline {
+            std::thread::sleep(std::time::Duration::from_millis(5));
+        }
+        assert_eq!(process_alive(pid), Some(false), "a zombie counts as dead");
+        assert!(
+            Path::new(&format!("/proc/{pid}")).exists(),
+            "still a zombie"
+        );
+        child.wait().unwrap();
+        assert_eq!(process_alive(std::process::id()), Some(true));
+        assert_eq!(process_alive(DEAD_PID), Some(false));
+    }
 
     #[test]
     fn a_second_acquire_is_refused_with_the_holder() {
