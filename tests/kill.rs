@@ -51,6 +51,19 @@ struct Killed {
     at_step: u64,
     planned: u64,
     extra_ms: u64,
+    /// `history` while the killed process was not yet collected.
+    history_of_zombie: String,
+}
+
+/// Whether `pid` has ended but was not collected by its parent yet.
+fn is_zombie(pid: u32) -> bool {
+    std::fs::read_to_string(format!("/proc/{pid}/stat"))
+        .ok()
+        .and_then(|stat| {
+            stat.rsplit_once(')')
+                .and_then(|(_, rest)| rest.trim_start().chars().next())
+        })
+        == Some('Z')
 }
 
 impl std::fmt::Debug for Killed {
@@ -181,6 +194,14 @@ fn run_and_kill(
         {
             std::thread::sleep(Duration::from_millis(extra_ms));
             child.kill().expect("SIGKILL");
+            // Until collected, the killed process is a zombie: `history`
+            // must already see it as gone.
+            let zombie = Instant::now() + Duration::from_secs(5);
+            while !is_zombie(pid) && Instant::now() < zombie {
+                std::thread::sleep(Duration::from_millis(1));
+            }
+            assert!(is_zombie(pid), "pid {pid} is not a zombie after SIGKILL");
+            let history_of_zombie = stdout(&s.run(&["history", SPEC]));
             let status = child.wait().unwrap();
             if status.signal() != Some(9) {
                 let log = std::fs::read_to_string(&log_path).unwrap();
@@ -194,6 +215,7 @@ fn run_and_kill(
                 at_step: k,
                 planned,
                 extra_ms,
+                history_of_zombie,
             };
         }
         std::thread::sleep(Duration::from_millis(1));
@@ -206,8 +228,10 @@ fn check_interrupted(s: &Scratch, killed: &Killed) {
     let history = s.run(&["history", SPEC]);
     expect_code(&history, 0);
     let h = stdout(&history);
-    let last = h.lines().rfind(|l| l.contains("Z-")).unwrap_or_default();
-    assert!(last.contains("interrupted"), "{killed:?}\n{h}");
+    for h in [&h, &killed.history_of_zombie] {
+        let last = h.lines().rfind(|l| l.contains("Z-")).unwrap_or_default();
+        assert!(last.contains("interrupted"), "{killed:?}\n{h}");
+    }
     let lock = s.state_dir().join("locks").join(format!("{STACK}.lock"));
     let holder: Value = serde_json::from_slice(&std::fs::read(&lock).expect("a lock was left"))
         .expect("the lock is JSON");
