@@ -12,12 +12,12 @@
 
 use std::collections::BTreeMap;
 use std::io::{BufRead, BufReader};
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::{Child, ChildStdout, Command, Output, Stdio};
 
 use serde_json::Value;
 
-use crate::util::{Scratch, demo_secrets, expect_code, root, stderr, stdout};
+use crate::util::{Scratch, demo_secrets, expect_code, recipe_stack, stderr, stdout, venv_bin};
 
 /// The recipe's `RANDOM_SUFFIX`, fixed.
 const SUFFIX: &str = "t3st42";
@@ -62,54 +62,6 @@ impl Drop for EmulatorProcess {
         let _ = self.child.kill();
         let _ = self.child.wait();
     }
-}
-
-fn venv_bin() -> PathBuf {
-    root().join(".venv").join("bin")
-}
-
-/// Runs the recipe's commands against `url`; returns the recipe shell's
-/// variables (`app_id`, `segment_id`, `campaign_id`, ...).
-fn build_by_hand(s: &Scratch, url: &str) -> BTreeMap<String, String> {
-    let home = s.path().join("aws-home");
-    std::fs::create_dir_all(&home).unwrap();
-    let config = home.join("config");
-    // The recipe reads the region with `aws configure get region`.
-    std::fs::write(&config, "[default]\nregion = us-east-1\n").unwrap();
-    let credentials = home.join("credentials");
-    std::fs::write(&credentials, "").unwrap();
-    let path = format!(
-        "{}:{}",
-        venv_bin().display(),
-        std::env::var("PATH").unwrap_or_default()
-    );
-    let out = Command::new(venv_bin().join("python"))
-        .arg(root().join("tests/py/recipe_stack.py"))
-        .arg(SUFFIX)
-        .env("PATH", path)
-        .env("AWS_ENDPOINT_URL", url)
-        .env("AWS_ACCESS_KEY_ID", "AKIDEXAMPLE")
-        .env("AWS_SECRET_ACCESS_KEY", "emulator-secret")
-        .env("AWS_DEFAULT_REGION", "us-east-1")
-        .env("AWS_CONFIG_FILE", &config)
-        .env("AWS_SHARED_CREDENTIALS_FILE", &credentials)
-        .env("AWS_EC2_METADATA_DISABLED", "true")
-        .env("PYTHONIOENCODING", "utf-8")
-        .env("PYTHONDONTWRITEBYTECODE", "1")
-        .env_remove("AWS_PROFILE")
-        .env_remove("AWS_SESSION_TOKEN")
-        .output()
-        .expect("python runs");
-    assert!(
-        out.status.success(),
-        "the recipe's commands failed ({:?}):\n{}\n{}",
-        out.status,
-        stdout(&out),
-        stderr(&out)
-    );
-    let text = stdout(&out);
-    let last = text.lines().last().unwrap_or_default();
-    serde_json::from_str(last).unwrap_or_else(|e| panic!("{e}: last line {last:?}"))
 }
 
 /// `specs/flash-sale.yaml` with the recipe's names. Everything else is the
@@ -291,7 +243,7 @@ fn a_stack_built_with_the_recipes_commands_is_reported_then_adopted_in_place() {
     let s = Scratch::new();
     let state_file = s.path().join("emu.json");
     let em = EmulatorProcess::spawn(&state_file, &s.path().join("emu.log"));
-    let vars = build_by_hand(&s, &em.url);
+    let vars = recipe_stack(&s, &em.url, SUFFIX);
     assert_eq!(vars["suffix"], SUFFIX);
     let spec = recipe_spec(&s);
     let secrets = demo_secrets();

@@ -6,7 +6,9 @@ use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
 use std::process::{Child, Stdio};
 
-use crate::util::{Scratch, code, demo_secrets, expect_code, root, stderr, stdout};
+use crate::util::{
+    Scratch, code, demo_secrets, expect_code, recipe_stack, stderr, stdout, venv_bin,
+};
 
 /// Filters for what changes between runs: ids, times, temporary paths.
 fn settings() -> insta::Settings {
@@ -405,283 +407,6 @@ impl Drop for Served {
     }
 }
 
-/// The recipe's own AWS CLI commands that build the stack (preparation,
-/// steps 1 to 7, 9 and 10), verbatim but for:
-/// - `RANDOM_SUFFIX` is fixed, so that the names are known;
-/// - the placeholders the recipe leaves for the user (APNs certificate and
-///   key, FCM server key) get dummy values;
-/// - step 7's messages lose `"Sound"`, which the campaign's `Message` shape
-///   does not have (the AWS CLI refuses the recipe's request as written);
-/// - step 7's `"Timezone": "America/New_York"` is `UTC-05`: Pinpoint
-///   documents UTC offsets for campaigns, and a spec only takes those (see
-///   the test's last step for what export does with a zone name);
-/// - between creating the Kinesis stream and waiting for it, the emulator's
-///   clock moves on (a harness action, not a recipe command).
-const RECIPE_BUILD: &str = r#"
-set -euo pipefail
-export AWS_REGION=$(aws configure get region)
-export AWS_ACCOUNT_ID=$(aws sts get-caller-identity \
-    --query Account --output text)
-RANDOM_SUFFIX=rcp001
-export APP_NAME="ecommerce-mobile-app-${RANDOM_SUFFIX}"
-export SEGMENT_NAME="high-value-customers"
-export CAMPAIGN_NAME="flash-sale-notification"
-
-aws iam create-role \
-    --role-name "PinpointServiceRole-${RANDOM_SUFFIX}" \
-    --assume-role-policy-document '{
-        "Version": "2012-10-17",
-        "Statement": [
-            {
-                "Effect": "Allow",
-                "Principal": {
-                    "Service": "pinpoint.amazonaws.com"
-                },
-                "Action": "sts:AssumeRole"
-            }
-        ]
-    }'
-aws iam attach-role-policy \
-    --role-name "PinpointServiceRole-${RANDOM_SUFFIX}" \
-    --policy-arn "arn:aws:iam::aws:policy/service-role/AmazonPinpointServiceRole"
-export PINPOINT_ROLE_ARN="arn:aws:iam::${AWS_ACCOUNT_ID}:role/PinpointServiceRole-${RANDOM_SUFFIX}"
-
-aws pinpoint create-app \
-    --create-application-request Name="${APP_NAME}" \
-    --region ${AWS_REGION}
-export PINPOINT_APP_ID=$(aws pinpoint get-apps \
-    --query 'ApplicationsResponse.Item[?Name==`'${APP_NAME}'`].Id' \
-    --output text --region ${AWS_REGION})
-
-aws pinpoint update-apns-channel \
-    --application-id ${PINPOINT_APP_ID} \
-    --apns-channel-request \
-    Enabled=true,DefaultAuthenticationMethod=CERTIFICATE,Certificate=DUMMY-APNS-CERTIFICATE,PrivateKey=DUMMY-APNS-PRIVATE-KEY \
-    --region ${AWS_REGION}
-
-aws pinpoint update-gcm-channel \
-    --application-id ${PINPOINT_APP_ID} \
-    --gcm-channel-request \
-    Enabled=true,ApiKey="DUMMY-FCM-SERVER-KEY" \
-    --region ${AWS_REGION}
-
-aws pinpoint update-endpoint \
-    --application-id ${PINPOINT_APP_ID} \
-    --endpoint-id "ios-user-001" \
-    --endpoint-request '{
-        "ChannelType": "APNS",
-        "Address": "device-token-ios-user-001",
-        "Attributes": {
-            "PlatformType": ["iOS"],
-            "AppVersion": ["1.0.0"]
-        },
-        "Demographic": {
-            "Platform": "iOS",
-            "PlatformVersion": "15.0"
-        },
-        "Location": {
-            "Country": "US",
-            "City": "Seattle"
-        },
-        "User": {
-            "UserId": "user-001",
-            "UserAttributes": {
-                "PurchaseHistory": ["high-value"],
-                "Category": ["electronics"]
-            }
-        }
-    }' \
-    --region ${AWS_REGION}
-aws pinpoint update-endpoint \
-    --application-id ${PINPOINT_APP_ID} \
-    --endpoint-id "android-user-002" \
-    --endpoint-request '{
-        "ChannelType": "GCM",
-        "Address": "device-token-android-user-002",
-        "Attributes": {
-            "PlatformType": ["Android"],
-            "AppVersion": ["1.0.0"]
-        },
-        "Demographic": {
-            "Platform": "Android",
-            "PlatformVersion": "12.0"
-        },
-        "Location": {
-            "Country": "US",
-            "City": "San Francisco"
-        },
-        "User": {
-            "UserId": "user-002",
-            "UserAttributes": {
-                "PurchaseHistory": ["medium-value"],
-                "Category": ["clothing"]
-            }
-        }
-    }' \
-    --region ${AWS_REGION}
-
-aws pinpoint create-segment \
-    --application-id ${PINPOINT_APP_ID} \
-    --write-segment-request '{
-        "Name": "'${SEGMENT_NAME}'",
-        "Dimensions": {
-            "UserAttributes": {
-                "PurchaseHistory": {
-                    "AttributeType": "INCLUSIVE",
-                    "Values": ["high-value"]
-                }
-            },
-            "Demographic": {
-                "Platform": {
-                    "DimensionType": "INCLUSIVE",
-                    "Values": ["iOS", "Android"]
-                }
-            }
-        }
-    }' \
-    --region ${AWS_REGION}
-export SEGMENT_ID=$(aws pinpoint get-segments \
-    --application-id ${PINPOINT_APP_ID} \
-    --query 'SegmentsResponse.Item[?Name==`'${SEGMENT_NAME}'`].Id' \
-    --output text --region ${AWS_REGION})
-
-aws pinpoint create-push-template \
-    --template-name "flash-sale-template" \
-    --push-notification-template-request '{
-        "ADM": {
-            "Action": "OPEN_APP",
-            "Body": "Don'\''t miss out! {{User.FirstName}}, exclusive flash sale ends in 2 hours!",
-            "Title": "🔥 Flash Sale Alert",
-            "Sound": "default"
-        },
-        "APNS": {
-            "Action": "OPEN_APP",
-            "Body": "Don'\''t miss out! {{User.FirstName}}, exclusive flash sale ends in 2 hours!",
-            "Title": "🔥 Flash Sale Alert",
-            "Sound": "default"
-        },
-        "GCM": {
-            "Action": "OPEN_APP",
-            "Body": "Don'\''t miss out! {{User.FirstName}}, exclusive flash sale ends in 2 hours!",
-            "Title": "🔥 Flash Sale Alert",
-            "Sound": "default"
-        },
-        "Default": {
-            "Action": "OPEN_APP",
-            "Body": "Don'\''t miss out! Exclusive flash sale ends in 2 hours!",
-            "Title": "🔥 Flash Sale Alert"
-        }
-    }' \
-    --region ${AWS_REGION}
-
-aws pinpoint create-campaign \
-    --application-id ${PINPOINT_APP_ID} \
-    --write-campaign-request '{
-        "Name": "'${CAMPAIGN_NAME}'",
-        "Description": "Flash sale notification for high-value customers",
-        "MessageConfiguration": {
-            "APNSMessage": {
-                "Action": "OPEN_APP",
-                "Body": "Don'\''t miss out! Flash sale ends in 2 hours - Up to 50% off!",
-                "Title": "🔥 Flash Sale Alert"
-            },
-            "GCMMessage": {
-                "Action": "OPEN_APP",
-                "Body": "Don'\''t miss out! Flash sale ends in 2 hours - Up to 50% off!",
-                "Title": "🔥 Flash Sale Alert"
-            },
-            "DefaultMessage": {
-                "Body": "Don'\''t miss out! Flash sale ends in 2 hours - Up to 50% off!"
-            }
-        },
-        "Schedule": {
-            "IsLocalTime": true,
-            "QuietTime": {
-                "Start": "22:00",
-                "End": "08:00"
-            },
-            "StartTime": "IMMEDIATE",
-            "Timezone": "UTC-05"
-        },
-        "SegmentId": "'${SEGMENT_ID}'",
-        "SegmentVersion": 1
-    }' \
-    --region ${AWS_REGION}
-
-aws kinesis create-stream \
-    --stream-name "pinpoint-events-${RANDOM_SUFFIX}" \
-    --shard-count 1 \
-    --region ${AWS_REGION}
-curl -fsS -X POST "${AWS_ENDPOINT_URL}/_emulator/clock" -d '{"advance_ms": 1500}'
-aws kinesis wait stream-exists \
-    --stream-name "pinpoint-events-${RANDOM_SUFFIX}" \
-    --region ${AWS_REGION}
-aws pinpoint put-event-stream \
-    --application-id ${PINPOINT_APP_ID} \
-    --write-event-stream '{
-        "DestinationStreamArn": "arn:aws:kinesis:'${AWS_REGION}':'${AWS_ACCOUNT_ID}':stream/pinpoint-events-'${RANDOM_SUFFIX}'",
-        "RoleArn": "'${PINPOINT_ROLE_ARN}'"
-    }' \
-    --region ${AWS_REGION}
-
-aws cloudwatch put-metric-alarm \
-    --alarm-name "PinpointPushFailures-${RANDOM_SUFFIX}" \
-    --alarm-description "Alert when push notification failures exceed threshold" \
-    --metric-name "DirectSendMessagePermanentFailure" \
-    --namespace "AWS/Pinpoint" \
-    --statistic "Sum" \
-    --period 300 \
-    --threshold 5 \
-    --comparison-operator "GreaterThanThreshold" \
-    --evaluation-periods 2 \
-    --dimensions Name=ApplicationId,Value=${PINPOINT_APP_ID} \
-    --region ${AWS_REGION}
-aws cloudwatch put-metric-alarm \
-    --alarm-name "PinpointDeliveryRate-${RANDOM_SUFFIX}" \
-    --alarm-description "Alert when delivery rate falls below 90%" \
-    --metric-name "DirectSendMessageDeliveryRate" \
-    --namespace "AWS/Pinpoint" \
-    --statistic "Average" \
-    --period 300 \
-    --threshold 0.9 \
-    --comparison-operator "LessThanThreshold" \
-    --evaluation-periods 2 \
-    --dimensions Name=ApplicationId,Value=${PINPOINT_APP_ID} \
-    --region ${AWS_REGION}
-"#;
-
-/// The AWS CLI installed by `scripts/setup-python.sh`, if it is.
-fn aws_cli_dir() -> Option<PathBuf> {
-    let bin = root().join(".venv").join("bin");
-    bin.join("aws").exists().then_some(bin)
-}
-
-/// Runs `script` in bash with the AWS CLI on the path, pointed at `url`.
-fn aws_cli(s: &Scratch, bin: &Path, url: &str, script: &str) -> std::process::Output {
-    let (config, credentials) = aws_files(s);
-    let path = format!(
-        "{}:{}",
-        bin.display(),
-        std::env::var("PATH").unwrap_or_default()
-    );
-    std::process::Command::new("bash")
-        .args(["-c", script])
-        .current_dir(s.path())
-        .env("PATH", path)
-        .env("AWS_ENDPOINT_URL", url)
-        .env("AWS_ACCESS_KEY_ID", "AKIDEXAMPLE")
-        .env("AWS_SECRET_ACCESS_KEY", "emulator-secret")
-        .env("AWS_CONFIG_FILE", &config)
-        .env("AWS_SHARED_CREDENTIALS_FILE", &credentials)
-        .env("AWS_EC2_METADATA_DISABLED", "true")
-        .env("PYTHONDONTWRITEBYTECODE", "1")
-        .env_remove("AWS_PROFILE")
-        .env_remove("AWS_REGION")
-        .env_remove("AWS_DEFAULT_REGION")
-        .output()
-        .expect("bash runs")
-}
-
 /// An AWS config file that names the region, and an empty credentials
 /// file (the credentials come from the environment).
 fn aws_files(s: &Scratch) -> (PathBuf, PathBuf) {
@@ -714,7 +439,7 @@ fn against(s: &Scratch, url: &str, args: &[&str]) -> std::process::Output {
 
 #[test]
 fn the_recipes_stack_built_with_its_own_cli_commands_exports_and_is_adopted() {
-    let Some(bin) = aws_cli_dir() else {
+    if !venv_bin().join("aws").exists() || !venv_bin().join("python").exists() {
         // Like the emulator's Python tests: `scripts/test` installs the
         // tools (CI runs it); without them there is nothing to run.
         #[allow(clippy::print_stderr)]
@@ -722,18 +447,15 @@ fn the_recipes_stack_built_with_its_own_cli_commands_exports_and_is_adopted() {
             eprintln!("skipped: .venv/bin/aws is absent; run scripts/setup-python.sh");
         }
         return;
-    };
+    }
     let s = Scratch::new();
     let served = Served::start(&s.path().join("emulator.json"));
     let url = served.url.as_str();
-    let built = aws_cli(&s, &bin, url, RECIPE_BUILD);
-    assert!(
-        built.status.success(),
-        "the recipe's commands failed:\n{}\n{}",
-        stdout(&built),
-        stderr(&built)
-    );
+    // The recipe's preparation and steps 1 to 10, as a user runs them.
+    recipe_stack(&s, url, "rcp001");
 
+    // The recipe names an IANA zone (`America/New_York`), which no spec
+    // takes: the spec is written, and the export says what to change.
     let export = against(
         &s,
         url,
@@ -751,10 +473,27 @@ fn the_recipes_stack_built_with_its_own_cli_commands_exports_and_is_adopted() {
             "recipe.yaml",
         ],
     );
-    expect_code(&export, 0);
-    let yaml = std::fs::read_to_string(s.path().join("recipe.yaml")).unwrap();
+    assert_eq!(code(&export), 1, "{}", stderr(&export));
+    let err = stderr(&export);
+    assert!(
+        err.contains("is not a campaign timezone") && err.contains("use `UTC-05`"),
+        "{err}"
+    );
+    let path = s.path().join("recipe.yaml");
+    let yaml = std::fs::read_to_string(&path).unwrap();
     assert!(!yaml.contains("DUMMY-"), "credentials are never exported");
     assert!(yaml.contains("${env:RECIPE_APNS_CERTIFICATE}"), "{yaml}");
+    // What the hint says: the campaign's zone (as AWS returns it) becomes
+    // `UTC-05`.
+    let zones: Vec<&str> = yaml
+        .lines()
+        .filter(|l| l.trim_start().starts_with("timezone:"))
+        .collect();
+    assert_eq!(zones.len(), 1, "{yaml}");
+    let zone = zones[0].trim_start().trim_start_matches("timezone:").trim();
+    assert!(zone.eq_ignore_ascii_case("America/New_York"), "{zone}");
+    let edited = yaml.replace(zones[0], &zones[0].replace(zone, "UTC-05"));
+    std::fs::write(&path, edited).unwrap();
     expect_code(&s.run(&["validate", "recipe.yaml"]), 0);
 
     let plan = against(
@@ -763,6 +502,15 @@ fn the_recipes_stack_built_with_its_own_cli_commands_exports_and_is_adopted() {
         &["plan", "--adopt", "--format", "json", "recipe.yaml"],
     );
     expect_code(&plan, 0);
+    // The recipe's campaign started IMMEDIATE and has completed: AWS does
+    // not change it, so its zone is read as the spec's, with a warning.
+    let logs = stderr(&plan);
+    assert!(
+        logs.contains("campaign.flash_sale_notification")
+            && logs.contains("has completed")
+            && logs.contains("/schedule/timezone"),
+        "{logs}"
+    );
     let plan: serde_json::Value = serde_json::from_slice(&plan.stdout).unwrap();
     // Role, stream, app, 2 channels, 2 endpoints, segment, campaign, event
     // stream, 2 alarms. The recipe's campaign carries its own messages and
@@ -792,47 +540,5 @@ fn the_recipes_stack_built_with_its_own_cli_commands_exports_and_is_adopted() {
         &against(&s, url, &["plan", "--detailed-exitcode", "recipe.yaml"]),
         0,
     );
-
-    // The recipe as written names an IANA zone, which no spec takes: the
-    // spec is written, and the export says what to change. (A second
-    // campaign, as the recipe's step 7 with its zone and a start tomorrow:
-    // the first one has run, and a completed campaign cannot be updated.)
-    let iana = aws_cli(
-        &s,
-        &bin,
-        url,
-        r#"set -euo pipefail
-APP=$(aws pinpoint get-apps --query 'ApplicationsResponse.Item[0].Id' --output text)
-SEGMENT=$(aws pinpoint get-segments --application-id "$APP" --query 'SegmentsResponse.Item[0].Id' --output text)
-START=$(date -u -d '+1 day' +%Y-%m-%dT%H:%M:%SZ)
-aws pinpoint create-campaign --application-id "$APP" --write-campaign-request '{
-    "Name": "flash-sale-new-york",
-    "MessageConfiguration": {"DefaultMessage": {"Body": "Flash sale"}},
-    "Schedule": {"IsLocalTime": true, "StartTime": "'$START'", "Timezone": "America/New_York"},
-    "SegmentId": "'$SEGMENT'"
-}' >/dev/null
-"#,
-    );
-    assert!(iana.status.success(), "{}", stderr(&iana));
-    let again = against(
-        &s,
-        url,
-        &[
-            "export",
-            "--app-name",
-            "ecommerce-mobile-app-rcp001",
-            "--stack",
-            "recipe",
-            "-o",
-            "again.yaml",
-        ],
-    );
-    assert_eq!(code(&again), 1, "{}", stderr(&again));
-    let err = stderr(&again);
-    assert!(
-        err.contains("is not a campaign timezone") && err.contains("use `UTC-05`"),
-        "{err}"
-    );
-    assert!(s.path().join("again.yaml").exists());
     drop(served);
 }

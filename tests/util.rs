@@ -1,5 +1,6 @@
 //! Helpers to run the built binary in a scratch directory.
 
+use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::process::Output;
 
@@ -135,4 +136,57 @@ pub fn demo_secrets() -> Vec<String> {
         }
     }
     out
+}
+
+/// `.venv/bin` of the repository, where `scripts/setup-python.sh` installs
+/// Python and the AWS CLI (tests that need them skip when they are absent).
+pub fn venv_bin() -> PathBuf {
+    root().join(".venv").join("bin")
+}
+
+/// Builds the recipe's stack by hand against `url`: its preparation and
+/// steps 1 to 10, with the recipe's own AWS CLI commands
+/// (`tests/py/recipe_stack.py`), `RANDOM_SUFFIX` being `suffix`. Returns
+/// the recipe shell's variables (`suffix`, `app_id`, `segment_id`,
+/// `campaign_id`, `role_arn`).
+pub fn recipe_stack(s: &Scratch, url: &str, suffix: &str) -> BTreeMap<String, String> {
+    let home = s.path().join("aws-home");
+    std::fs::create_dir_all(&home).unwrap();
+    let config = home.join("config");
+    // The recipe reads the region with `aws configure get region`.
+    std::fs::write(&config, "[default]\nregion = us-east-1\n").unwrap();
+    let credentials = home.join("credentials");
+    std::fs::write(&credentials, "").unwrap();
+    let path = format!(
+        "{}:{}",
+        venv_bin().display(),
+        std::env::var("PATH").unwrap_or_default()
+    );
+    let out = std::process::Command::new(venv_bin().join("python"))
+        .arg(root().join("tests/py/recipe_stack.py"))
+        .arg(suffix)
+        .env("PATH", path)
+        .env("AWS_ENDPOINT_URL", url)
+        .env("AWS_ACCESS_KEY_ID", "AKIDEXAMPLE")
+        .env("AWS_SECRET_ACCESS_KEY", "emulator-secret")
+        .env("AWS_DEFAULT_REGION", "us-east-1")
+        .env("AWS_CONFIG_FILE", &config)
+        .env("AWS_SHARED_CREDENTIALS_FILE", &credentials)
+        .env("AWS_EC2_METADATA_DISABLED", "true")
+        .env("PYTHONIOENCODING", "utf-8")
+        .env("PYTHONDONTWRITEBYTECODE", "1")
+        .env_remove("AWS_PROFILE")
+        .env_remove("AWS_SESSION_TOKEN")
+        .output()
+        .expect("python runs");
+    assert!(
+        out.status.success(),
+        "the recipe's commands failed ({:?}):\n{}\n{}",
+        out.status,
+        stdout(&out),
+        stderr(&out)
+    );
+    let text = stdout(&out);
+    let last = text.lines().last().unwrap_or_default();
+    serde_json::from_str(last).unwrap_or_else(|e| panic!("{e}: last line {last:?}"))
 }
