@@ -70,8 +70,9 @@ pub fn markdown(plan: &Plan) -> String {
         out.push_str(
             "> [!WARNING]\n> AWS refused to read these; the plan leaves them as they are:\n",
         );
-        for u in &plan.unavailable {
-            let _ = writeln!(out, "> - `{}`: {}", u.address, cell(&u.message));
+        for (message, addresses) in super::unavailable_groups(plan) {
+            let names: Vec<String> = addresses.iter().map(|a| format!("`{a}`")).collect();
+            let _ = writeln!(out, "> - {}: {}", names.join(", "), cell(&message));
         }
         out.push('\n');
     }

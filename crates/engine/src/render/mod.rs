@@ -17,7 +17,7 @@ use serde_json::Value;
 use similar::{ChangeTag, TextDiff};
 
 use crate::change::{Action, Change};
-use crate::diff::{immutable_paths, push_token};
+use crate::diff::{KIND_WIDE_KEY, immutable_paths, push_token};
 use crate::plan::{Plan, Summary};
 
 pub mod json;
@@ -72,6 +72,34 @@ pub(crate) fn adopt_line(summary: &Summary) -> Option<String> {
             "{n} of them take over existing resources (`--adopt`)."
         )),
     }
+}
+
+/// The unavailable entries grouped by AWS's message, each group's addresses
+/// in plan order. A kind-wide marker (`segment.*`) is shown only when no
+/// address of its kind is listed, as `every <kind>`.
+pub(crate) fn unavailable_groups(plan: &Plan) -> Vec<(String, Vec<String>)> {
+    let named: BTreeSet<Kind> = plan
+        .unavailable
+        .iter()
+        .filter(|u| u.address.key != KIND_WIDE_KEY)
+        .map(|u| u.address.kind)
+        .collect();
+    let mut groups: Vec<(String, Vec<String>)> = Vec::new();
+    for u in &plan.unavailable {
+        let shown = if u.address.key == KIND_WIDE_KEY {
+            if named.contains(&u.address.kind) {
+                continue;
+            }
+            format!("every {}", u.address.kind)
+        } else {
+            u.address.to_string()
+        };
+        match groups.iter_mut().find(|(m, _)| *m == u.message) {
+            Some((_, addresses)) => addresses.push(shown),
+            None => groups.push((u.message.clone(), vec![shown])),
+        }
+    }
+    groups
 }
 
 /// A loud warning for deletes and replaces of what users care about.

@@ -149,14 +149,14 @@ pub fn text(plan: &Plan, opts: &TextOptions) -> String {
                 Style::new().yellow().bold()
             )
         );
-        for u in &plan.unavailable {
+        for (message, addresses) in super::unavailable_groups(plan) {
             let _ = writeln!(
                 out,
-                "  {} {}: {}",
+                "  {} {}",
                 p.paint("?", Style::new().yellow().bold()),
-                u.address,
-                u.message
+                addresses.join(", ")
             );
+            let _ = writeln!(out, "    {message}");
         }
         out.push('\n');
     }
