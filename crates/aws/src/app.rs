@@ -74,29 +74,24 @@ pub async fn retag_pinpoint(
 impl AwsProvider {
     /// Every app in the region (GetApps, all pages); the list carries tags.
     pub(crate) async fn list_apps(&self) -> Result<Vec<ApplicationResponse>, ProviderError> {
-        let mut out = Vec::new();
-        let mut token: Option<String> = None;
-        loop {
+        crate::paging::all_pages(|token| async move {
             let page = {
                 let _slot = self.permit().await;
                 self.pinpoint()
                     .get_apps()
                     .page_size(PAGE_SIZE)
-                    .set_token(token.take())
+                    .set_token(token)
                     .send()
                     .await
                     .map_err(|e| classify("GetApps", e).error)?
             };
-            let Some(resp) = page.applications_response() else {
-                break;
-            };
-            out.extend_from_slice(resp.item());
-            match resp.next_token() {
-                Some(t) if !t.is_empty() => token = Some(t.to_owned()),
-                _ => break,
-            }
-        }
-        Ok(out)
+            Ok(page
+                .applications_response()
+                .map_or_else(Default::default, |r| {
+                    (r.item().to_vec(), r.next_token().map(ToOwned::to_owned))
+                }))
+        })
+        .await
     }
 
     /// Creates the app with its ownership tags and the index of what the

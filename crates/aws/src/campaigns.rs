@@ -542,27 +542,22 @@ pub async fn list_campaigns(
     client: &Client,
     app_id: &str,
 ) -> Result<Vec<CampaignResponse>, Classified> {
-    let mut out = Vec::new();
-    let mut token: Option<String> = None;
-    loop {
+    crate::paging::all_pages(|token| async move {
         let page = client
             .get_campaigns()
             .application_id(app_id)
             .page_size(crate::app::PAGE_SIZE)
-            .set_token(token.take())
+            .set_token(token)
             .send()
             .await
             .map_err(|e| classify("GetCampaigns", e))?;
-        let Some(resp) = page.campaigns_response() else {
-            break;
-        };
-        out.extend_from_slice(resp.item());
-        match resp.next_token() {
-            Some(t) if !t.is_empty() => token = Some(t.to_owned()),
-            _ => break,
-        }
-    }
-    Ok(out)
+        Ok(page
+            .campaigns_response()
+            .map_or_else(Default::default, |r| {
+                (r.item().to_vec(), r.next_token().map(ToOwned::to_owned))
+            }))
+    })
+    .await
 }
 
 /// One campaign, `None` when it does not exist.

@@ -494,27 +494,20 @@ pub async fn list_segments(
     client: &Client,
     app_id: &str,
 ) -> Result<Vec<SegmentResponse>, Classified> {
-    let mut out = Vec::new();
-    let mut token: Option<String> = None;
-    loop {
+    crate::paging::all_pages(|token| async move {
         let page = client
             .get_segments()
             .application_id(app_id)
             .page_size(crate::app::PAGE_SIZE)
-            .set_token(token.take())
+            .set_token(token)
             .send()
             .await
             .map_err(|e| classify("GetSegments", e))?;
-        let Some(resp) = page.segments_response() else {
-            break;
-        };
-        out.extend_from_slice(resp.item());
-        match resp.next_token() {
-            Some(t) if !t.is_empty() => token = Some(t.to_owned()),
-            _ => break,
-        }
-    }
-    Ok(out)
+        Ok(page.segments_response().map_or_else(Default::default, |r| {
+            (r.item().to_vec(), r.next_token().map(ToOwned::to_owned))
+        }))
+    })
+    .await
 }
 
 /// One segment, `None` when it does not exist.

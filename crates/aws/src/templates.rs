@@ -219,31 +219,27 @@ fn content(t: &Template) -> sdk::builders::PushNotificationTemplateRequestBuilde
 /// Every push template of the account (all pages). Summaries only: no
 /// tags, no content; see [`get_push_template`].
 pub async fn list_push_templates(client: &Client) -> Result<Vec<TemplateResponse>, Classified> {
-    let mut out = Vec::new();
-    let mut token: Option<String> = None;
-    loop {
+    crate::paging::all_pages(|token| async move {
         let page = client
             .list_templates()
             .template_type(PUSH)
-            .set_next_token(token.take())
+            .set_next_token(token)
             .send()
             .await
             .map_err(|e| classify("ListTemplates", e))?;
-        let Some(resp) = page.templates_response() else {
-            break;
-        };
-        out.extend(
-            resp.item()
-                .iter()
-                .filter(|t| t.template_type().is_none_or(|k| k.as_str() == PUSH))
-                .cloned(),
-        );
-        match resp.next_token() {
-            Some(t) if !t.is_empty() => token = Some(t.to_owned()),
-            _ => break,
-        }
-    }
-    Ok(out)
+        Ok(page
+            .templates_response()
+            .map_or_else(Default::default, |r| {
+                let push = r
+                    .item()
+                    .iter()
+                    .filter(|t| t.template_type().is_none_or(|k| k.as_str() == PUSH))
+                    .cloned()
+                    .collect();
+                (push, r.next_token().map(ToOwned::to_owned))
+            }))
+    })
+    .await
 }
 
 /// One push template with its tags and content: the active version, or
