@@ -651,28 +651,37 @@ impl AwsProvider {
 
         // 2. Everything else, at once: what lives in the app, and named
         // things only the index (or a `find`) names.
+        // A `find` that knows the resource's name reads that one alone, not
+        // everything of its kind the index names.
+        let indexed = |k: Kind| {
+            if hint(k).is_some() {
+                None
+            } else {
+                index.get(&k)
+            }
+        };
         let more = Names {
             roles: more_names(
                 &first.roles,
-                index.get(&Kind::IamRole),
+                indexed(Kind::IamRole),
                 hint(Kind::IamRole),
                 true,
             ),
             streams: more_names(
                 &first.streams,
-                index.get(&Kind::KinesisStream),
+                indexed(Kind::KinesisStream),
                 hint(Kind::KinesisStream),
                 false,
             ),
             templates: more_names(
                 &first.templates,
-                index.get(&Kind::Template),
+                indexed(Kind::Template),
                 hint(Kind::Template),
                 false,
             ),
             alarms: more_names(
                 &first.alarms,
-                index.get(&Kind::Alarm),
+                indexed(Kind::Alarm),
                 hint(Kind::Alarm),
                 false,
             ),
