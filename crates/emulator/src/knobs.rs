@@ -16,6 +16,7 @@
 //! | request | effect |
 //! |---|---|
 //! | `GET /_emulator/counts` | requests per `Service:Operation` since the last reset |
+//! | `GET /_emulator/faults` | of those, the ones answered with a fault, per operation: `{"throttled": n, "server_errors": n, "dropped": n}` |
 //! | `POST /_emulator/reset` | counters, quota buckets; `?state=true` also empties the state |
 //! | `GET /_emulator/knobs`, `PUT /_emulator/knobs` | the [`Knobs`] as JSON (PUT replaces them) |
 //! | `POST /_emulator/clock` `{"advance_ms": N}` | moves the emulator's clock forward |
@@ -142,7 +143,19 @@ pub struct Runtime {
 struct RuntimeInner {
     knobs: Knobs,
     counts: BTreeMap<String, u64>,
+    faults: BTreeMap<String, FaultCounts>,
     buckets: HashMap<String, Bucket>,
+}
+
+/// Requests of one operation answered with a fault (injected or by a quota).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct FaultCounts {
+    /// 429 `TooManyRequestsException` (a quota or an injected throttle).
+    pub throttled: u64,
+    /// Injected 5xx.
+    pub server_errors: u64,
+    /// Committed, then the response dropped.
+    pub dropped: u64,
 }
 
 #[derive(Debug)]
@@ -256,12 +269,27 @@ impl Runtime {
                 fault = Fault::Throttle;
             }
         }
+        if fault != Fault::None {
+            let f = inner.faults.entry(op.to_owned()).or_default();
+            match fault {
+                Fault::Throttle => f.throttled += 1,
+                Fault::ServerError => f.server_errors += 1,
+                Fault::DropAfterCommit => f.dropped += 1,
+                Fault::None => {}
+            }
+        }
         Decision { latency, fault }
     }
 
     /// Requests seen per operation since start or the last reset.
     pub fn counts(&self) -> BTreeMap<String, u64> {
         self.lock().counts.clone()
+    }
+
+    /// Of [`Runtime::counts`], the requests answered with a fault, per
+    /// operation (operations without one are absent).
+    pub fn faults(&self) -> BTreeMap<String, FaultCounts> {
+        self.lock().faults.clone()
     }
 
     pub fn knobs(&self) -> Knobs {
@@ -280,6 +308,7 @@ impl Runtime {
     pub fn reset_counts(&self) {
         let mut inner = self.lock();
         inner.counts.clear();
+        inner.faults.clear();
         inner.buckets.clear();
     }
 }
@@ -305,6 +334,9 @@ pub fn control(em: &Emulator, req: &Request) -> Reply {
     match (&req.method, path) {
         (&Method::GET, "/_emulator/counts") => {
             json_reply(StatusCode::OK, &serde_json::json!(em.knobs().counts()))
+        }
+        (&Method::GET, "/_emulator/faults") => {
+            json_reply(StatusCode::OK, &serde_json::json!(em.knobs().faults()))
         }
         (&Method::POST, "/_emulator/reset") => {
             em.knobs().reset_counts();
@@ -384,6 +416,7 @@ pub fn control(em: &Emulator, req: &Request) -> Reply {
         (
             _,
             "/_emulator/counts"
+            | "/_emulator/faults"
             | "/_emulator/reset"
             | "/_emulator/knobs"
             | "/_emulator/clock"
@@ -493,6 +526,15 @@ mod tests {
             rt.decide("Pinpoint:UpdateEndpointsBatch", true, t1).fault,
             Fault::Throttle
         );
+        // 12 requests, 3 let through: 9 throttled, counted apart.
+        assert_eq!(rt.counts()["Pinpoint:UpdateEndpointsBatch"], 12);
+        assert_eq!(
+            rt.faults()["Pinpoint:UpdateEndpointsBatch"],
+            FaultCounts {
+                throttled: 9,
+                ..FaultCounts::default()
+            }
+        );
         // Other operations have their own bucket.
         assert_eq!(rt.decide("Pinpoint:GetApps", false, t1).fault, Fault::None);
         // Overrides replace the published rate.
@@ -529,7 +571,9 @@ mod tests {
             rt.decide("Kinesis:CreateStream", true, now).fault,
             Fault::None
         );
+        assert_eq!(rt.faults()["Kinesis:CreateStream"].server_errors, 1);
         rt.reset_counts();
+        assert!(rt.faults().is_empty());
         rt.decide("Kinesis:CreateStream", true, now);
         assert_eq!(
             rt.decide("Kinesis:CreateStream", true, now).fault,
