@@ -4,13 +4,20 @@
     scripts/gen-stack.py 1000 > /tmp/bench/stack.yaml
     scripts/gen-stack.py 1000 --out /tmp/bench/stack.yaml --stack bench-1000
 
-The stack has exactly N resources (N >= 12), counted the way `reconcile plan`
+The stack has exactly N resources (N >= 7), counted the way `reconcile plan`
 counts them (one address each):
 
 * fixed (6): the IAM role, the Kinesis stream, the app, the APNs and FCM
   channels, the event stream;
-* the rest, split by --mix (default endpoints 50 %, segments 20 %,
-  templates 10 %, campaigns 15 %, alarms 5 %; rounding goes to endpoints).
+* the rest, split by --mix (default endpoints 25 %, segments 30 %,
+  templates 20 %, campaigns 20 %, alarms 5 %; rounding goes to endpoints).
+  Campaigns are capped at 200, AWS's quota of active campaigns per account;
+  what the cap takes goes to segments.
+
+`--change PCT` writes the same stack with about PCT % of the resources of
+each kind changed (a segment's tier, a template's body, an endpoint's
+cohort, a scheduled campaign's name, an alarm's threshold), the same ones
+for the same PCT: the "10 % change" of the benchmarks.
 
 Campaigns alternate between `start_time: immediate` and a start far in the
 future, each targets a segment, every other one uses a template. Secrets are
@@ -29,15 +36,31 @@ import os
 import sys
 
 FIXED = 6
-DEFAULT_MIX = "endpoints=50,segments=20,templates=10,campaigns=15,alarms=5"
+DEFAULT_MIX = "endpoints=25,segments=30,templates=20,campaigns=20,alarms=5"
+# AWS: at most 200 active campaigns per account.
+MAX_CAMPAIGNS = 200
 KINDS = ("endpoints", "segments", "templates", "campaigns", "alarms")
 REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
 
 def split(total: int, mix: dict[str, float]) -> dict[str, int]:
-    """Whole counts per kind summing to `total`; at least one of each."""
+    """Whole counts per kind summing to `total`: at least one of each when
+    there is room for one of each, otherwise the largest shares first."""
     weight = sum(mix.values())
+    if total <= len(KINDS):
+        share = {k: total * mix.get(k, 0) / weight for k in KINDS}
+        counts = {k: int(v) for k, v in share.items()}
+        by_remainder = sorted(KINDS, key=lambda k: share[k] - counts[k], reverse=True)
+        for k in by_remainder[: total - sum(counts.values())]:
+            counts[k] += 1
+        if counts["campaigns"] and not counts["segments"]:
+            counts["campaigns"] -= 1
+            counts["segments"] += 1
+        return counts
     counts = {k: max(1, int(total * mix.get(k, 0) / weight)) for k in KINDS}
+    if counts["campaigns"] > MAX_CAMPAIGNS:
+        counts["segments"] += counts["campaigns"] - MAX_CAMPAIGNS
+        counts["campaigns"] = MAX_CAMPAIGNS
     counts["endpoints"] += total - sum(counts.values())
     if counts["endpoints"] < 1:
         raise SystemExit(f"error: {total} resources are too few for this mix")
@@ -49,8 +72,19 @@ def q(s: str) -> str:
     return '"' + s.replace("\\", "\\\\").replace('"', '\\"') + '"'
 
 
-def generate(n: int, stack: str, mix: dict[str, float]) -> tuple[str, dict[str, int]]:
+def generate(
+    n: int, stack: str, mix: dict[str, float], change: float = 0.0
+) -> tuple[str, dict[str, int], int]:
     c = split(n - FIXED, mix)
+    step = round(100 / change) if change > 0 else 0
+    changed = 0
+
+    def edit(i: int) -> bool:
+        """Whether the i-th resource of a kind is changed (every step-th)."""
+        nonlocal changed
+        hit = step > 0 and i % step == 0
+        changed += hit
+        return hit
     out: list[str] = []
     w = out.append
     w("# yaml-language-server: $schema=./reconcile.schema.json")
@@ -85,7 +119,8 @@ def generate(n: int, stack: str, mix: dict[str, float]) -> tuple[str, dict[str, 
     tiers = ["bronze", "silver", "gold", "platinum"]
     platforms = ["iOS", "Android"]
 
-    w("endpoints:")
+    if c["endpoints"]:
+        w("endpoints:")
     for i in range(c["endpoints"]):
         ios = i % 2 == 0
         w(f"  device-{i:05d}:")
@@ -93,7 +128,7 @@ def generate(n: int, stack: str, mix: dict[str, float]) -> tuple[str, dict[str, 
         w(f"    address: bench-token-{i:05d}")
         w("    attributes:")
         w(f"      PlatformType: [{platforms[i % 2]}]")
-        w(f"      Cohort: [c{i % 10}]")
+        w(f"      Cohort: [c{i % 10}{'-moved' if edit(i) else ''}]")
         w("    demographic:")
         w(f"      platform: {platforms[i % 2]}")
         w(f"      app_version: {q('3.' + str(i % 7) + '.0')}")
@@ -102,7 +137,8 @@ def generate(n: int, stack: str, mix: dict[str, float]) -> tuple[str, dict[str, 
         w("      user_attributes:")
         w(f"        LoyaltyTier: [{tiers[i % 4]}]")
 
-    w("segments:")
+    if c["segments"]:
+        w("segments:")
     for i in range(c["segments"]):
         w(f"  seg_{i:04d}:")
         w(f"    name: bench-segment-{i:04d}")
@@ -113,17 +149,20 @@ def generate(n: int, stack: str, mix: dict[str, float]) -> tuple[str, dict[str, 
         w("      user_attributes:")
         w("        LoyaltyTier:")
         w("          attribute_type: INCLUSIVE")
-        w(f"          values: [{tiers[i % 4]}]")
+        tier = tiers[(i + 1) % 4] if edit(i) else tiers[i % 4]
+        w(f"          values: [{tier}]")
 
-    w("templates:")
+    if c["templates"]:
+        w("templates:")
     for i in range(c["templates"]):
+        offer = f"offer {i} ends tonight" if edit(i) else f"offer {i} is waiting"
         w(f"  tpl_{i:04d}:")
         w(f"    name: bench-template-{i:04d}")
         w(f"    description: Benchmark template {i}")
         w("    apns:")
         w("      action: OPEN_APP")
         w(f"      title: {q(f'Offer {i}')}")
-        w(f"      body: {q(f'Hello {{{{User.UserId}}}}, offer {i} is waiting.')}")
+        w(f"      body: {q(f'Hello {{{{User.UserId}}}}, {offer}.')}")
         w("      sound: default")
         w("    gcm:")
         w("      action: OPEN_APP")
@@ -133,12 +172,16 @@ def generate(n: int, stack: str, mix: dict[str, float]) -> tuple[str, dict[str, 
         w(f"      title: {q(f'Offer {i}')}")
         w(f"      body: {q(f'Offer {i} is waiting.')}")
 
-    w("campaigns:")
+    if c["campaigns"]:
+        w("campaigns:")
     for i in range(c["campaigns"]):
+        # Only scheduled (odd) campaigns change: one that has run is not
+        # updated. Two in every 2 * step campaigns keeps the share at PCT %.
+        renamed = i % 2 == 1 and step > 0 and (i // 2) % step < 2 and edit(0)
         w(f"  camp_{i:04d}:")
-        w(f"    name: bench-campaign-{i:04d}")
+        w(f"    name: bench-campaign-{i:04d}{'-v2' if renamed else ''}")
         w(f"    segment: seg_{i % c['segments']:04d}")
-        if i % 2 == 1:
+        if i % 2 == 1 and c["templates"]:
             w(f"    template: tpl_{i % c['templates']:04d}")
         else:
             w("    message_configuration:")
@@ -156,7 +199,8 @@ def generate(n: int, stack: str, mix: dict[str, float]) -> tuple[str, dict[str, 
             w(f"      start_time: 2031-01-{day:02d}T09:00:00Z")
             w("      timezone: UTC")
 
-    w("alarms:")
+    if c["alarms"]:
+        w("alarms:")
     metrics = [
         ("DirectSendMessagePermanentFailure", "Sum", "GreaterThanThreshold", 5),
         ("DirectSendMessageDeliveryRate", "Average", "LessThanThreshold", 0.9),
@@ -168,10 +212,10 @@ def generate(n: int, stack: str, mix: dict[str, float]) -> tuple[str, dict[str, 
         w(f"    metric_name: {metric}")
         w(f"    statistic: {stat}")
         w(f"    period: {300 + 60 * (i % 5)}")
-        w(f"    threshold: {threshold}")
+        w(f"    threshold: {threshold * 2 if edit(i) else threshold}")
         w(f"    comparison_operator: {op}")
         w("    evaluation_periods: 2")
-    return "\n".join(out) + "\n", c
+    return "\n".join(out) + "\n", c, changed
 
 
 def main() -> int:
@@ -180,10 +224,12 @@ def main() -> int:
     p.add_argument("--stack", help="stack name (default bench-<n>)")
     p.add_argument("--mix", default=DEFAULT_MIX,
                    help=f"weights per kind (default {DEFAULT_MIX})")
+    p.add_argument("--change", type=float, default=0.0, metavar="PCT",
+                   help="change about PCT %% of the resources of each kind")
     p.add_argument("--out", help="write here (default stdout)")
     a = p.parse_args()
-    if a.n < FIXED + len(KINDS) + 1:
-        p.error(f"n must be at least {FIXED + len(KINDS) + 1}")
+    if a.n < FIXED + 1:
+        p.error(f"n must be at least {FIXED + 1}")
     mix: dict[str, float] = {}
     for part in a.mix.split(","):
         k, _, v = part.partition("=")
@@ -194,7 +240,9 @@ def main() -> int:
         except ValueError:
             p.error(f"--mix: `{v}` is not a number")
     stack = a.stack or f"bench-{a.n}"
-    text, counts = generate(a.n, stack, mix)
+    if not 0 <= a.change <= 100:
+        p.error("--change: a percentage from 0 to 100")
+    text, counts, changed = generate(a.n, stack, mix, a.change)
     if a.out is None:
         sys.stdout.write(text)
     else:
@@ -204,7 +252,8 @@ def main() -> int:
         if not os.path.exists(demo):
             os.symlink(os.path.join(REPO, "specs", "demo"), demo)
         print(f"{a.out}: {a.n} resources: {FIXED} fixed, "
-              + ", ".join(f"{counts[k]} {k}" for k in KINDS), file=sys.stderr)
+              + ", ".join(f"{counts[k]} {k}" for k in KINDS)
+              + (f"; {changed} changed" if a.change else ""), file=sys.stderr)
     return 0
 
 
