@@ -321,14 +321,18 @@ impl Provider for AwsProvider {
     }
 
     fn rate_class(&self, address: &Address, action: Action) -> &'static str {
+        // AWS's quotas are per operation: deleting a template is one of
+        // "all other operations" (300/s), DeleteEndpoint has 5/s of its own.
         let writes = matches!(
             action,
             Action::Create | Action::Update | Action::Delete | Action::Replace
         );
+        let deletes = action == Action::Delete;
         match address.kind {
             Kind::Segment if writes => "segment-write",
             Kind::Campaign if writes => "campaign-write",
-            Kind::Template if writes => "template-write",
+            Kind::Template if writes && !deletes => "template-write",
+            Kind::Endpoint if deletes => "endpoint-delete",
             Kind::Endpoint if writes => "endpoint-write",
             Kind::Alarm if writes => "alarm-write",
             _ => "other",

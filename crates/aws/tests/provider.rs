@@ -727,6 +727,8 @@ fn rate_classes_follow_the_published_quotas() {
     assert_eq!(class(Kind::Campaign, Action::Delete), "campaign-write");
     assert_eq!(class(Kind::Template, Action::Update), "template-write");
     assert_eq!(class(Kind::Endpoint, Action::Create), "endpoint-write");
+    assert_eq!(class(Kind::Endpoint, Action::Delete), "endpoint-delete");
+    assert_eq!(class(Kind::Template, Action::Delete), "other");
     assert_eq!(class(Kind::Endpoint, Action::NoOp), "other");
     assert_eq!(class(Kind::IamRole, Action::Create), "other");
 }

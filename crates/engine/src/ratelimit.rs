@@ -1,8 +1,8 @@
 //! Client-side rate limits: one token bucket per operation class.
 //!
 //! AWS throttles Pinpoint per operation (segment and campaign writes 25/s,
-//! template writes 10/s, endpoint writes 10/s, everything else 300/s; burst
-//! equals rate). A big apply that sends faster only collects 429s, so the
+//! template writes 10/s, endpoint writes 10/s and deletes 5/s, everything
+//! else 300/s; burst equals rate). A big apply that sends faster only collects 429s, so the
 //! executor asks [`RateLimiter::acquire`] for a token of the step's class
 //! ([`Provider::rate_class`](crate::Provider::rate_class)) before each
 //! request. Each bucket holds up to `rate` tokens (at least one) and refills
@@ -29,6 +29,8 @@ pub fn default_rates() -> BTreeMap<String, f64> {
         ("campaign-write", 25.0),
         ("template-write", 10.0),
         ("endpoint-write", 10.0),
+        // DeleteEndpoint: 5 per second.
+        ("endpoint-delete", 5.0),
         // CloudWatch PutMetricAlarm and DeleteAlarms: 3 per second.
         ("alarm-write", 3.0),
         (OTHER_CLASS, 300.0),
