@@ -152,8 +152,11 @@ impl AwsProvider {
     /// Polls until the stream is `ACTIVE`, with backoff, for at most
     /// [`ProviderOptions::stream_active_wait`](crate::ProviderOptions).
     async fn wait_active(&self, name: &str) -> Result<StreamDescriptionSummary, ProviderError> {
+        // Every 200 ms for the first two seconds (a stream of the emulator is
+        // ACTIVE after one; the poll's overshoot is what an apply waits on),
+        // then backing off to every 2 s (AWS takes tens of seconds).
         let started = Instant::now();
-        let mut delay = Duration::from_millis(250);
+        let mut delay = Duration::from_millis(200);
         loop {
             if let Some(s) = self.describe_stream(name).await?
                 && *s.stream_status() == StreamStatus::Active
@@ -171,7 +174,9 @@ impl AwsProvider {
                 )));
             }
             tokio::time::sleep(delay.min(left)).await;
-            delay = (delay * 2).min(Duration::from_secs(2));
+            if started.elapsed() >= Duration::from_secs(2) {
+                delay = (delay * 2).min(Duration::from_secs(2));
+            }
         }
     }
 
