@@ -5,9 +5,13 @@
 //! else 300/s; burst equals rate). A big apply that sends faster only collects 429s, so the
 //! executor asks [`RateLimiter::acquire`] for a token of the step's class
 //! ([`Provider::rate_class`](crate::Provider::rate_class)) before each
-//! request. Each bucket holds up to `rate` tokens (at least one) and refills
-//! at `rate` per second; a caller that finds it empty reserves the next token
-//! and sleeps until it is due, so waiters are served in order.
+//! request. Each bucket refills at `rate` per second and holds up to half of
+//! AWS's burst (`rate / 2` tokens, at least one): the half left in AWS's own
+//! bucket absorbs requests that arrive a little early (a new connection, the
+//! scheduler), which at exactly the quota would be throttled. It costs half
+//! a second of burst once per class. A caller that finds the bucket empty
+//! reserves the next token and sleeps until it is due, so waiters are served
+//! in order.
 //!
 //! The clock is tokio's, so tests run under `tokio::time::pause()` without
 //! waiting. (`governor` keeps its own clock, which paused tests cannot drive;
@@ -128,9 +132,10 @@ impl RateLimiter {
         let now = Instant::now();
         let rate = self.rate(class);
         let mut buckets = self.buckets.lock().unwrap_or_else(PoisonError::into_inner);
+        let capacity = (rate / 2.0).max(1.0);
         let bucket = buckets.entry(class.to_owned()).or_insert_with(|| Bucket {
-            tokens: rate.max(1.0),
-            capacity: rate.max(1.0),
+            tokens: capacity,
+            capacity,
             rate,
             last: now,
         });
@@ -177,11 +182,11 @@ mod tests {
             times.push(t.unwrap().duration_since(start));
         }
         times.sort();
-        // A full bucket of 10 goes at once, then one every 100 ms.
-        assert_eq!(times.iter().filter(|t| t.is_zero()).count(), 10);
+        // Half of AWS's burst of 10 goes at once, then one every 100 ms.
+        assert_eq!(times.iter().filter(|t| t.is_zero()).count(), 5);
         let total = times[99];
         assert!(
-            total >= Duration::from_millis(8_990) && total <= Duration::from_millis(9_010),
+            total >= Duration::from_millis(9_490) && total <= Duration::from_millis(9_510),
             "{total:?}"
         );
         // In every window of one second, at most burst + rate requests.
@@ -204,8 +209,8 @@ mod tests {
         for _ in 0..3 {
             limiter.acquire("slow").await;
         }
-        // Burst of two, the third waits half a second.
-        assert_eq!(start.elapsed(), Duration::from_millis(500));
+        // A burst of one (half of two), then one every half second.
+        assert_eq!(start.elapsed(), Duration::from_millis(1000));
         // Another class is not held up by `slow`.
         let t = Instant::now();
         limiter.acquire("segment-write").await;
@@ -216,7 +221,7 @@ mod tests {
         for _ in 0..3 {
             limiter.acquire("slow").await;
         }
-        assert_eq!(t.elapsed(), Duration::from_millis(500));
+        assert_eq!(t.elapsed(), Duration::from_millis(1000));
     }
 
     #[test]
