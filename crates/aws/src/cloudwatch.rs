@@ -115,6 +115,7 @@ impl AwsProvider {
         let tagged = futures_util::future::join_all(alarms.into_iter().map(|alarm| async move {
             let tags = match alarm.alarm_arn() {
                 Some(arn) => {
+                    self.pace_read("alarm-tags-read").await;
                     let _slot = self.permit().await;
                     self.alarm_tags(arn).await?
                 }

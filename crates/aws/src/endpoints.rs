@@ -173,7 +173,10 @@ impl AwsProvider {
         app_id: &str,
         ids: &BTreeMap<String, (bool, bool)>,
     ) -> Result<Vec<Resource>, ProviderError> {
+        // The pace first, then a read slot: a read waiting for its turn at
+        // 10/s must not hold one of the slots the app's other reads need.
         let results = futures_util::future::join_all(ids.iter().map(|(id, keep)| async move {
+            self.pace_read("endpoint-read").await;
             let _slot = self.permit().await;
             (id, *keep, self.get_endpoint(app_id, id).await)
         }))
@@ -189,13 +192,13 @@ impl AwsProvider {
         Ok(out)
     }
 
-    /// One endpoint (`None` when it does not exist).
-    pub(crate) async fn get_endpoint(
+    /// One endpoint (`None` when it does not exist). The caller paces it
+    /// (`endpoint-read`).
+    async fn get_endpoint(
         &self,
         app_id: &str,
         id: &str,
     ) -> Result<Option<EndpointResponse>, ProviderError> {
-        self.pace_read("endpoint-read").await;
         match self
             .pinpoint()
             .get_endpoint()

@@ -556,9 +556,20 @@ impl AwsProvider {
             templates: lookup_names(d.names(Kind::Template), None, None, false),
             alarms: lookup_names(d.names(Kind::Alarm), None, None, false),
         };
-        let (apps, first_reads) =
-            tokio::join!(self.list_apps(), self.read_named(&first, named_flags));
-        let apps = apps?;
+        // The named reads go on through step 2: the app's contents start as
+        // soon as the app is known, not when the slowest named read is done
+        // (49 alarms' tags held the endpoints back by two seconds).
+        let mut first_named = std::pin::pin!(futures_util::future::maybe_done(
+            self.read_named(&first, named_flags)
+        ));
+        let apps = {
+            let mut list = std::pin::pin!(self.list_apps());
+            std::future::poll_fn(|cx| {
+                let _ = first_named.as_mut().poll(cx);
+                list.as_mut().poll(cx)
+            })
+            .await?
+        };
         let app_name = d.of(Kind::App).first().and_then(|r| name_of(r));
         let choice = self.choose_app(apps, app_name, adopt, &mut live)?;
         let (app, app_adopted, foreign) = match choice {
@@ -711,6 +722,7 @@ impl AwsProvider {
             segment_list,
             campaign_list,
             more_reads,
+            (),
         ) = tokio::join!(
             async {
                 match &settings_app {
@@ -763,7 +775,12 @@ impl AwsProvider {
                 }
             },
             self.read_named(&more, named_flags),
+            first_named.as_mut(),
         );
+        let first_reads = first_named
+            .as_mut()
+            .take_output()
+            .ok_or_else(|| ProviderError::Other("the named reads did not finish".into()))?;
         let NamedReads {
             templates: template_reads,
             roles: role_reads,
