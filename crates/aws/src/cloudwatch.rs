@@ -115,8 +115,8 @@ impl AwsProvider {
         let tagged = futures_util::future::join_all(alarms.into_iter().map(|alarm| async move {
             let tags = match alarm.alarm_arn() {
                 Some(arn) => {
+                    // Paced (20/s), without a read slot, like endpoint reads.
                     self.pace_read("alarm-tags-read").await;
-                    let _slot = self.permit().await;
                     self.alarm_tags(arn).await?
                 }
                 None => BTreeMap::new(),

@@ -343,6 +343,7 @@ impl AwsProvider {
                 }
                 Some(
                     each(&names.templates, |n| async move {
+                        self.pace_read("template-read").await;
                         let _slot = self.permit().await;
                         templates::get_push_template(self.pinpoint(), &n, None)
                             .await
