@@ -30,7 +30,7 @@ pub fn run(
         let plan = make_plan(
             &stack,
             &spec.display().to_string(),
-            &common::absolute(&desired.loaded.dir).display().to_string(),
+            &common::absolute(&desired.dir).display().to_string(),
             Vec::new(),
             live,
         )
