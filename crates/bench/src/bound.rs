@@ -24,7 +24,7 @@ use std::collections::BTreeMap;
 
 use reconcile_emulator::kinesis::ACTIVATION_MS;
 use reconcile_emulator::knobs::{FaultCounts, quota};
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 /// The inputs of a bound.
 #[derive(Debug, Clone)]
@@ -41,7 +41,7 @@ pub struct Inputs<'a> {
 }
 
 /// A phase's bound, by term.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Bound {
     /// Requests that were needed (all but throttled and failed ones).
     pub needed: u64,

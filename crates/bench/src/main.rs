@@ -62,6 +62,9 @@ pub struct Args {
     /// Also write `docs/bench/` and the results table of `README.md`.
     #[arg(long)]
     pub publish: bool,
+    /// Measure nothing: write the reports again from a saved `results.json`.
+    #[arg(long, value_name = "RESULTS_JSON")]
+    pub from_results: Option<PathBuf>,
 }
 
 fn main() -> miette::Result<()> {

@@ -20,9 +20,10 @@ const END: &str = "<!-- bench-results:end -->";
 pub fn write(args: &Args, r: &Results) -> Result<()> {
     let json = serde_json::to_string_pretty(r).into_diagnostic()?;
     let md = markdown(r);
+    let full = format!("{md}\n{}", requests_by_operation(r));
     let out = &args.out;
     std::fs::write(out.join("results.json"), &json).into_diagnostic()?;
-    std::fs::write(out.join("results.md"), &md).into_diagnostic()?;
+    std::fs::write(out.join("results.md"), &full).into_diagnostic()?;
     chart(r, &out.join("chart.svg"))?;
     #[allow(clippy::print_stdout)]
     {
@@ -36,7 +37,7 @@ pub fn write(args: &Args, r: &Results) -> Result<()> {
         let docs = Path::new(DOCS_DIR);
         std::fs::create_dir_all(docs).into_diagnostic()?;
         std::fs::write(docs.join("results.json"), &json).into_diagnostic()?;
-        std::fs::write(docs.join("results.md"), &md).into_diagnostic()?;
+        std::fs::write(docs.join("results.md"), &full).into_diagnostic()?;
         chart(r, &docs.join("chart.svg"))?;
         let readme = std::fs::read_to_string(README).into_diagnostic()?;
         let updated = replace_between(&readme, &md)
@@ -211,6 +212,43 @@ pub fn markdown(r: &Results) -> String {
             );
         }
         None => md.push_str("- Plan of 5,000 resources: not measured in this run.\n"),
+    }
+    md
+}
+
+/// Per stack size, the requests of each operation in each phase, with the
+/// throttled ones in parentheses.
+pub fn requests_by_operation(r: &Results) -> String {
+    let mut md = String::from("## Requests by operation\n");
+    for s in &r.sizes {
+        let ops: std::collections::BTreeSet<&String> = s
+            .phases
+            .iter()
+            .flat_map(|p| p.by_operation.keys())
+            .collect();
+        let _ = writeln!(md, "\n### {} resources\n", thousands(s.resources));
+        md.push_str("| operation |");
+        for p in &s.phases {
+            let _ = write!(md, " {} |", p.name);
+        }
+        md.push_str("\n|---|");
+        md.push_str(&"---:|".repeat(s.phases.len()));
+        md.push('\n');
+        for op in ops {
+            let _ = write!(md, "| {op} |");
+            for p in &s.phases {
+                match (p.by_operation.get(op), p.throttled_by_operation.get(op)) {
+                    (Some(n), Some(t)) => {
+                        let _ = write!(md, " {n} ({t}) |");
+                    }
+                    (Some(n), None) => {
+                        let _ = write!(md, " {n} |");
+                    }
+                    (None, _) => md.push_str(" |"),
+                }
+            }
+            md.push('\n');
+        }
     }
     md
 }

@@ -6,7 +6,7 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 
 use miette::{Context, IntoDiagnostic, Result, miette};
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use crate::Args;
 use crate::bound::{self, Bound};
@@ -18,9 +18,9 @@ use crate::report;
 const READ_PARALLELISM: u64 = 16;
 
 /// One phase of one stack.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Phase {
-    pub name: &'static str,
+    pub name: String,
     /// The command's exit status, and the one that counts as success.
     pub exit: i32,
     pub expected_exit: i32,
@@ -50,7 +50,7 @@ impl Phase {
 }
 
 /// One stack size.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Size {
     pub resources: usize,
     /// The generator's summary of the stack (counts per kind).
@@ -65,7 +65,7 @@ pub struct Size {
 }
 
 /// The recipe's way: one AWS CLI process per call, in sequence.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct RecipeWay {
     pub resources: usize,
     pub exit: i32,
@@ -80,7 +80,7 @@ pub struct RecipeWay {
 }
 
 /// Everything one run measured.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Results {
     pub latency_ms: u64,
     pub jitter_ms: u64,
@@ -88,7 +88,7 @@ pub struct Results {
     pub parallelism: usize,
     pub change_percent: f64,
     /// `release` or `debug`: how this program (and, by the script, `reconcile`) was built.
-    pub build: &'static str,
+    pub build: String,
     pub commit: String,
     pub cpus: usize,
     pub loadavg_after: String,
@@ -124,6 +124,16 @@ fn fake_account(cmd: &mut Command) {
 }
 
 pub fn run(args: &Args) -> Result<()> {
+    if let Some(saved) = &args.from_results {
+        let bytes = std::fs::read(saved)
+            .into_diagnostic()
+            .wrap_err_with(|| format!("cannot read {}", saved.display()))?;
+        let results: Results = serde_json::from_slice(&bytes)
+            .into_diagnostic()
+            .wrap_err_with(|| format!("{} is not a results.json", saved.display()))?;
+        std::fs::create_dir_all(&args.out).into_diagnostic()?;
+        return report::write(args, &results);
+    }
     if !Path::new("scripts/gen-stack.py").is_file() {
         return Err(miette!(
             "run from the repository's root (scripts/gen-stack.py not found)"
@@ -198,7 +208,8 @@ pub fn run(args: &Args) -> Result<()> {
             "debug"
         } else {
             "release"
-        },
+        }
+        .to_owned(),
         commit: git_commit(),
         cpus: std::thread::available_parallelism().map_or(1, std::num::NonZero::get),
         loadavg_after: std::fs::read_to_string("/proc/loadavg")
@@ -391,7 +402,7 @@ fn phase(
     });
     let ratio_to = |b: f64| if b > 0.0 { run.wall_s / b } else { 0.0 };
     Ok(Phase {
-        name,
+        name: name.to_owned(),
         exit: run.usage.exit,
         expected_exit,
         wall_s: run.wall_s,
@@ -441,7 +452,11 @@ fn recipe_way(ctx: &Ctx<'_>, sizes: &[Size]) -> Result<RecipeWay> {
         .arg("--endpoint-url")
         .arg(&emu.url)
         .arg("--json")
-        .arg(&summary);
+        .arg(&summary)
+        // Nothing from the machine's AWS configuration.
+        .env("AWS_CONFIG_FILE", "/dev/null")
+        .env("AWS_SHARED_CREDENTIALS_FILE", "/dev/null")
+        .env("AWS_EC2_METADATA_DISABLED", "true");
     fake_account(&mut cmd);
     let run = measure::run(&dir.join("cli-stack"), &cmd)?;
     let counts = emu.counts()?;
