@@ -141,12 +141,8 @@ pub fn markdown(r: &Results) -> String {
     for s in &r.sizes {
         let _ = writeln!(
             md,
-            "- {}: {}; change phase: {} changed; graph depth {}; left after destroy: {}.",
-            thousands(s.resources),
-            s.stack,
-            s.changed,
-            s.graph_depth,
-            s.left_after_destroy
+            "- {}; change phase: {} changed; graph depth {}; left after destroy: {}.",
+            s.stack, s.changed, s.graph_depth, s.left_after_destroy
         );
     }
     if let Some(w) = &r.recipe {
@@ -310,6 +306,8 @@ fn chart(r: &Results, path: &Path) -> Result<()> {
         c.configure_mesh()
             .x_desc("resources in the stack")
             .y_desc("seconds")
+            .x_label_formatter(&|x| format!("{x:.0}"))
+            .y_label_formatter(&|y| format!("{y}"))
             .draw()?;
         for (phase, bound, color) in lines {
             let data = series(phase, bound);
