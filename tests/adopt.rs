@@ -8,7 +8,6 @@
 //! `RANDOM_SUFFIX`, so that the names are known. Without `.venv/bin/aws`
 //! the test prints a note and passes without running
 //! (`scripts/setup-python.sh` installs it; `scripts/test` runs that first).
-#![allow(clippy::print_stderr)]
 
 use std::collections::BTreeMap;
 use std::io::{BufRead, BufReader};
@@ -17,7 +16,7 @@ use std::process::{Child, ChildStdout, Command, Output, Stdio};
 
 use serde_json::Value;
 
-use crate::util::{Scratch, demo_secrets, expect_code, recipe_stack, stderr, stdout, venv_bin};
+use crate::util::{Scratch, demo_secrets, expect_code, has_aws_cli, recipe_stack, stderr, stdout};
 
 /// The recipe's `RANDOM_SUFFIX`, fixed.
 const SUFFIX: &str = "t3st42";
@@ -233,11 +232,7 @@ fn entries(v: &Value) -> Vec<&Value> {
 
 #[test]
 fn a_stack_built_with_the_recipes_commands_is_reported_then_adopted_in_place() {
-    if !venv_bin().join("aws").exists() || !venv_bin().join("python").exists() {
-        eprintln!(
-            "skipped: {} is absent; run scripts/setup-python.sh to install the AWS CLI",
-            venv_bin().join("aws").display()
-        );
+    if !has_aws_cli() {
         return;
     }
     let s = Scratch::new();

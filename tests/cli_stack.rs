@@ -10,7 +10,6 @@
 //! template); the CLI runs against a `reconcile emulator` process. Without
 //! `.venv/bin/aws` the test prints a note and passes without running
 //! (`scripts/setup-python.sh` installs it).
-#![allow(clippy::print_stderr)]
 
 use std::collections::BTreeMap;
 use std::path::Path;
@@ -19,7 +18,9 @@ use std::process::{Command, Output};
 use serde_json::Value;
 
 use crate::external::External;
-use crate::util::{Scratch, demo_secrets, expect_code, root, stderr, stdout, venv_bin};
+use crate::util::{
+    Scratch, demo_secrets, expect_code, has_aws_cli, root, stderr, stdout, venv_bin,
+};
 
 /// 14 resources: the 6 fixed ones, 3 endpoints, 1 segment, 1 template,
 /// 2 campaigns (one immediate with a message, one scheduled with the
@@ -76,11 +77,7 @@ fn api_operation(cli: &str) -> String {
 
 #[test]
 fn the_recipes_way_builds_the_stack_reconcile_adopts_without_a_difference() {
-    if !venv_bin().join("aws").exists() || !venv_bin().join("python").exists() {
-        eprintln!(
-            "skipped: {} is absent; run scripts/setup-python.sh to install the AWS CLI",
-            venv_bin().join("aws").display()
-        );
+    if !has_aws_cli() {
         return;
     }
     let s = Scratch::new();

@@ -7,7 +7,7 @@ use std::path::{Path, PathBuf};
 use std::process::{Child, Stdio};
 
 use crate::util::{
-    Scratch, code, demo_secrets, expect_code, recipe_stack, stderr, stdout, venv_bin,
+    Scratch, code, demo_secrets, expect_code, has_aws_cli, recipe_stack, stderr, stdout,
 };
 
 /// Filters for what changes between runs: ids, times, temporary paths.
@@ -439,13 +439,7 @@ fn against(s: &Scratch, url: &str, args: &[&str]) -> std::process::Output {
 
 #[test]
 fn the_recipes_stack_built_with_its_own_cli_commands_exports_and_is_adopted() {
-    if !venv_bin().join("aws").exists() || !venv_bin().join("python").exists() {
-        // Like the emulator's Python tests: `scripts/test` installs the
-        // tools (CI runs it); without them there is nothing to run.
-        #[allow(clippy::print_stderr)]
-        {
-            eprintln!("skipped: .venv/bin/aws is absent; run scripts/setup-python.sh");
-        }
+    if !has_aws_cli() {
         return;
     }
     let s = Scratch::new();

@@ -144,6 +144,23 @@ pub fn venv_bin() -> PathBuf {
     root().join(".venv").join("bin")
 }
 
+/// Whether `.venv/` has the AWS CLI and Python the wire tests drive. Without
+/// them (`scripts/test` installs them; CI runs it) a test has nothing to run:
+/// this says so on stderr and the test returns.
+pub fn has_aws_cli() -> bool {
+    let there = venv_bin().join("aws").exists() && venv_bin().join("python").exists();
+    if !there {
+        #[allow(clippy::print_stderr)]
+        {
+            eprintln!(
+                "skipped: {} is absent; run scripts/setup-python.sh to install the AWS CLI",
+                venv_bin().join("aws").display()
+            );
+        }
+    }
+    there
+}
+
 /// Builds the recipe's stack by hand against `url`: its preparation and
 /// steps 1 to 10, with the recipe's own AWS CLI commands
 /// (`tests/py/recipe_stack.py`), `RANDOM_SUFFIX` being `suffix`. Returns
