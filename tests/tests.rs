@@ -6,6 +6,7 @@ mod util;
 
 mod adopt;
 mod apply;
+mod build_once;
 mod cli_stack;
 mod e2e;
 mod external;
