@@ -1,5 +1,5 @@
------BEGIN DEMO APNS TOKEN KEY-----
-DEMO-NOT-A-REAL-KEY
-Placeholder for an APNs token signing key (.p8). Not a key.
-Point `channels.apns.token_key` at your own AuthKey_XXXXXXXXXX.p8.
------END DEMO APNS TOKEN KEY-----
+-----BEGIN PRIVATE KEY-----
+MIGHAgEAMBMGByqGSM49AgEGCCqGSM49AwEHBG0wawIBAQQgx9yqiKlbNGtoIDLS
+mWpKqrF1zvxm7BkAKbRkYyjSRjOhRANCAAQQ/FZA9YHSNR9Z6CxYN3L7cWqQBfAM
+P2nV76WQBEGeG7dW+JHaOFo8kEJSpdl7wer1L3ZXUixMTM7EhTmjwJ3Z
+-----END PRIVATE KEY-----

@@ -12,9 +12,12 @@
 //! file, line, column, path, expected and hint (see [the module](mod@load) for the
 //! passes). [`json_schema`] is the language's draft-07 JSON Schema.
 //! [`address`] names resources, [`secret`] keeps credentials out of
-//! everything that prints or persists.
+//! everything that prints or persists, and [`credentials`] checks the
+//! certificates and keys those secrets hold (expiry, key pairs, APNs
+//! environments, FCM service accounts) without sending them anywhere.
 
 pub mod address;
+pub mod credentials;
 pub mod diagnostic;
 pub mod load;
 pub mod resource;
