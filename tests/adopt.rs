@@ -113,25 +113,9 @@ fn recipe_spec(s: &Scratch) -> &'static str {
 /// `reconcile <args> --endpoint-url URL` with dummy credentials and no AWS
 /// configuration from the machine.
 fn run(s: &Scratch, url: &str, args: &[&str]) -> Output {
-    let (config, credentials) = (
-        s.path().join("aws-config"),
-        s.path().join("aws-credentials"),
-    );
-    for empty in [&config, &credentials] {
-        if !empty.exists() {
-            std::fs::write(empty, "").unwrap();
-        }
-    }
-    s.cmd()
+    s.cmd_isolated()
         .args(args)
-        .args(["--endpoint-url", url])
-        .env("AWS_ACCESS_KEY_ID", "AKIDEXAMPLE")
-        .env("AWS_SECRET_ACCESS_KEY", "emulator-secret")
-        .env("AWS_REGION", "us-east-1")
-        .env("AWS_CONFIG_FILE", &config)
-        .env("AWS_SHARED_CREDENTIALS_FILE", &credentials)
-        .env("AWS_EC2_METADATA_DISABLED", "true")
-        .env_remove("AWS_SESSION_TOKEN")
+        .args(["--endpoint-url", url, "--api", "classic"])
         .output()
         .expect("binary runs")
 }

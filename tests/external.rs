@@ -25,11 +25,17 @@ pub struct External {
 impl External {
     /// Starts an emulator with its state file in the scratch dir.
     pub fn start(s: &Scratch) -> Self {
+        Self::start_with(s, &[])
+    }
+
+    /// [`External::start`] with more `reconcile emulator` arguments.
+    pub fn start_with(s: &Scratch, args: &[&str]) -> Self {
         let state_file = s.path().join("external-emulator.json");
         let bin = assert_cmd::cargo::cargo_bin("reconcile");
         let mut child = Command::new(bin)
             .args(["emulator", "--port", "0", "--state"])
             .arg(&state_file)
+            .args(args)
             .env("NO_COLOR", "1")
             .env_remove("RUST_LOG")
             .stdin(Stdio::null())
@@ -132,6 +138,9 @@ impl External {
             .env("AWS_SECRET_ACCESS_KEY", "external-emulator-secret")
             .env("AWS_REGION", "us-east-1")
             .env("AWS_EC2_METADATA_DISABLED", "true")
+            // The emulator serves the classic Pinpoint API (unless started
+            // with `--api today`), and an endpoint URL means today's AWS.
+            .env("RECONCILE_API", "classic")
             .env_remove("AWS_PROFILE")
             .env_remove("AWS_ENDPOINT_URL")
             .env_remove("AWS_SESSION_TOKEN")

@@ -137,10 +137,11 @@ fn end_of_support_marks_resources_unavailable_and_never_deletes() {
         ]),
         0,
     );
-    s.set_end_of_support();
     let o = s.run(&[
         "plan",
         "--local",
+        "--api",
+        "today",
         "specs/flash-sale.yaml",
         "--format",
         "json",

@@ -46,12 +46,44 @@ impl Scratch {
             .env_remove("AWS_PROFILE")
             .env_remove("AWS_ENDPOINT_URL")
             .env_remove("RUST_LOG")
+            .env_remove("RECONCILE_API")
             .env_remove("RECONCILE_FINGERPRINT_KEY");
         cmd
     }
 
     pub fn run(&self, args: &[&str]) -> Output {
         self.cmd().args(args).output().expect("binary runs")
+    }
+
+    /// [`Scratch::cmd`] with dummy AWS credentials and no AWS configuration
+    /// from the machine (empty config and credentials files, no instance
+    /// metadata), for runs against an `--endpoint-url`.
+    pub fn cmd_isolated(&self) -> Command {
+        let (config, credentials) = (
+            self.path().join("aws-config"),
+            self.path().join("aws-credentials"),
+        );
+        for empty in [&config, &credentials] {
+            if !empty.exists() {
+                std::fs::write(empty, "").expect("empty AWS config file");
+            }
+        }
+        let mut cmd = self.cmd();
+        cmd.env("AWS_ACCESS_KEY_ID", "AKIDEXAMPLE")
+            .env("AWS_SECRET_ACCESS_KEY", "emulator-secret")
+            .env("AWS_REGION", "us-east-1")
+            .env("AWS_CONFIG_FILE", &config)
+            .env("AWS_SHARED_CREDENTIALS_FILE", &credentials)
+            .env("AWS_EC2_METADATA_DISABLED", "true")
+            .env_remove("AWS_SESSION_TOKEN");
+        cmd
+    }
+
+    pub fn run_isolated(&self, args: &[&str]) -> Output {
+        self.cmd_isolated()
+            .args(args)
+            .output()
+            .expect("binary runs")
     }
 
     /// The local emulator's persisted state, as JSON.
@@ -63,20 +95,6 @@ impl Scratch {
         } else {
             serde_json::from_slice(&bytes).expect("emulator state is JSON")
         }
-    }
-
-    /// Turns the local emulator's end-of-support switch on, as AWS answers
-    /// since Pinpoint's end of support. (A textual edit: the state holds
-    /// 128-bit Kinesis hash keys that `serde_json::Value` cannot carry.)
-    pub fn set_end_of_support(&self) {
-        let path = self.state_dir().join("local").join("emulator.json");
-        let text = std::fs::read_to_string(&path).expect("local emulator state");
-        let edited = text.replacen("\"end_of_support\":false", "\"end_of_support\":true", 1);
-        assert_ne!(
-            text, edited,
-            "no end_of_support switch in the emulator state"
-        );
-        std::fs::write(&path, edited).unwrap();
     }
 }
 

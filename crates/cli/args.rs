@@ -58,6 +58,62 @@ pub struct Connection {
     /// AWS shared-config profile.
     #[arg(long, env = "AWS_PROFILE")]
     pub profile: Option<String>,
+    /// Which AWS to plan for: `today` (Pinpoint's engagement features,
+    /// retired on 2026-10-30, are reported as retired, never changed; the
+    /// default against AWS) or `classic` (the whole Pinpoint API; the
+    /// default with `--local`, whose emulator then answers as that AWS).
+    #[arg(long, value_enum, env = "RECONCILE_API")]
+    pub api: Option<ApiChoice>,
+}
+
+impl Connection {
+    /// The API this command plans for: `--api`, else classic with
+    /// `--local` and today's AWS otherwise.
+    pub fn api(&self) -> reconcile_model::Api {
+        match self.api {
+            Some(ApiChoice::Today) => reconcile_model::Api::Today,
+            Some(ApiChoice::Classic) => reconcile_model::Api::Classic,
+            None if self.local => reconcile_model::Api::Classic,
+            None => reconcile_model::Api::Today,
+        }
+    }
+}
+
+/// `--api`: which AWS to plan for (or, for the emulator, to answer as).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ApiChoice {
+    // AWS today: the app, push channels and SendMessages (AWS End User
+    // Messaging Push); engagement features retired on 2026-10-30. (No doc
+    // comments on the values: they would turn `--help` into its long form.)
+    Today,
+    // The whole Amazon Pinpoint API, as it was before its end of support.
+    Classic,
+}
+
+/// How the emulator refuses a retired operation under `--api today`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum RetiredShapeChoice {
+    // 403 ForbiddenException naming the end of support; 404
+    // NotFoundException; 400 BadRequestException; 404
+    // UnknownOperationException with no message; a different one per
+    // operation family.
+    Forbidden,
+    NotFound,
+    BadRequest,
+    UnknownOperation,
+    Mixed,
+}
+
+impl From<RetiredShapeChoice> for reconcile_emulator::RetiredShape {
+    fn from(c: RetiredShapeChoice) -> Self {
+        match c {
+            RetiredShapeChoice::Forbidden => Self::Forbidden,
+            RetiredShapeChoice::NotFound => Self::NotFound,
+            RetiredShapeChoice::BadRequest => Self::BadRequest,
+            RetiredShapeChoice::UnknownOperation => Self::UnknownOperation,
+            RetiredShapeChoice::Mixed => Self::Mixed,
+        }
+    }
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -199,8 +255,8 @@ pub enum Command {
     },
     /// Show the stack as it is in the account: app, channels, endpoints,
     /// segments, templates, campaigns and their last run, event stream,
-    /// alarms, KPIs (the recipe's validation). Exits 3 when AWS no longer
-    /// serves some part.
+    /// alarms, KPIs (the recipe's validation), and the health of the push
+    /// credentials. Exits 3 when AWS no longer serves some part.
     Status {
         spec: PathBuf,
         #[command(flatten)]
@@ -211,6 +267,10 @@ pub enum Command {
         /// Output format (default: a table on a terminal, JSON otherwise).
         #[arg(long, value_enum)]
         format: Option<TableFormat>,
+        /// Exit 1 when an APNs certificate of the spec has expired or
+        /// expires within this many days.
+        #[arg(long, value_name = "DAYS")]
+        fail_on_expiry: Option<u32>,
     },
     /// Print the stack's dependency graph: the order `apply` follows.
     Graph {
@@ -277,5 +337,16 @@ pub enum Command {
         /// Seed of the fault generator, for reproducible runs.
         #[arg(long, default_value_t = 0)]
         seed: u64,
+        /// Which AWS to answer as: `classic` (the whole Pinpoint API) or
+        /// `today` (Pinpoint's engagement features refused, as since
+        /// 2026-10-30). Default: what the state file says, else classic.
+        #[arg(long, value_enum)]
+        api: Option<ApiChoice>,
+        /// With `--api today`: how retired operations are refused: 403
+        /// ForbiddenException, 404 NotFoundException, 400
+        /// BadRequestException, 404 UnknownOperationException with no
+        /// message, or a different one per operation family (mixed).
+        #[arg(long, value_enum, default_value_t = RetiredShapeChoice::Mixed)]
+        retired_shape: RetiredShapeChoice,
     },
 }

@@ -42,6 +42,12 @@ pub async fn connect(
         let emulator = Emulator::new(Config {
             region: region.clone(),
             state_file: Some(local_state_file(state_dir)),
+            api: Some(match conn.api() {
+                reconcile_model::Api::Classic => reconcile_emulator::Api::Classic,
+                reconcile_model::Api::Today => {
+                    reconcile_emulator::Api::Today(reconcile_emulator::RetiredShape::Mixed)
+                }
+            }),
             ..Config::default()
         })
         .into_diagnostic()
@@ -59,6 +65,7 @@ pub async fn connect(
             profile: None,
             dummy_credentials: true,
             max_attempts: 3,
+            api: conn.api(),
         }
     } else {
         ConnectOptions {
@@ -67,6 +74,7 @@ pub async fn connect(
             profile: conn.profile.clone(),
             dummy_credentials: false,
             max_attempts: 5,
+            api: conn.api(),
         }
     };
     let clients = Clients::connect(&opts).await;

@@ -77,6 +77,7 @@ use reconcile_model::spec::{
     Campaign, CampaignHook, EventDimensions, EventFilter, Limits, Message, MessageConfiguration,
     QuietTime, Schedule, SegmentVersion, StartTime, Treatment,
 };
+use reconcile_model::{Api, Kind};
 
 pub use aws_sdk_pinpoint::types::{CampaignResponse, WriteCampaignRequest};
 
@@ -563,6 +564,7 @@ pub async fn list_campaigns(
 /// One campaign, `None` when it does not exist.
 pub async fn get_campaign(
     client: &Client,
+    api: Api,
     app_id: &str,
     campaign_id: &str,
 ) -> Result<Option<CampaignResponse>, Classified> {
@@ -576,7 +578,11 @@ pub async fn get_campaign(
         Ok(out) => Ok(out.campaign_response().cloned()),
         Err(e) => {
             let c = classify(&format!("GetCampaign `{campaign_id}`"), e);
-            if c.is_not_found() { Ok(None) } else { Err(c) }
+            if c.is_absent(api, Kind::Campaign) {
+                Ok(None)
+            } else {
+                Err(c)
+            }
         }
     }
 }

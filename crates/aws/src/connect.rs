@@ -10,6 +10,7 @@
 
 use aws_config::retry::RetryConfig;
 use aws_config::{BehaviorVersion, Region};
+use reconcile_model::Api;
 
 /// How to reach AWS (or an emulator).
 #[derive(Debug, Clone, Default)]
@@ -22,6 +23,8 @@ pub struct ConnectOptions {
     pub dummy_credentials: bool,
     /// Maximum attempts of the SDK's standard retry (throttles, 5xx).
     pub max_attempts: u32,
+    /// Which AWS the account is: today's refuses the kinds AWS retired.
+    pub api: Api,
 }
 
 /// The SDK clients a provider uses.
@@ -32,6 +35,8 @@ pub struct Clients {
     pub kinesis: aws_sdk_kinesis::Client,
     pub cloudwatch: aws_sdk_cloudwatch::Client,
     pub region: String,
+    /// Which AWS the account is (see [`Api`]).
+    pub api: Api,
 }
 
 impl Clients {
@@ -68,6 +73,7 @@ impl Clients {
             kinesis: aws_sdk_kinesis::Client::new(&sdk),
             cloudwatch: aws_sdk_cloudwatch::Client::new(&sdk),
             region,
+            api: opts.api,
         }
     }
 }

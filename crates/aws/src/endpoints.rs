@@ -209,7 +209,7 @@ impl AwsProvider {
             Ok(out) => Ok(out.endpoint_response().cloned()),
             Err(e) => {
                 let c = classify(&format!("GetEndpoint `{id}`"), e);
-                if c.is_not_found() {
+                if c.is_absent(self.clients.api, Kind::Endpoint) {
                     Ok(None)
                 } else {
                     Err(c.error)

@@ -2,10 +2,19 @@
 
 use aws_sdk_pinpoint::error::{ProvideErrorMetadata, SdkError};
 use reconcile_engine::ProviderError;
+use reconcile_model::{Api, Kind};
 
-/// The message AWS gives when an operation family is no longer served
-/// (Pinpoint's end of support) contains one of these.
-const END_OF_SUPPORT_MARKERS: [&str; 3] = ["end of support", "no longer supported", "discontinued"];
+/// Under the classic API, a 403 whose message contains one of these is a
+/// family AWS no longer serves (the one refusal seen in public reads "AWS
+/// will end support for the Amazon Pinpoint engagement features"). Under
+/// today's API no wording is needed: any failure of a retired kind's family
+/// is retired ([`crate::AwsProvider`]'s `retired`).
+const END_OF_SUPPORT_MARKERS: [&str; 4] = [
+    "end of support",
+    "end support",
+    "no longer supported",
+    "discontinued",
+];
 
 /// Error codes that mean "not there" across the four services.
 const NOT_FOUND_CODES: [&str; 4] = [
@@ -40,6 +49,23 @@ impl Classified {
             .as_deref()
             .is_some_and(|c| NOT_FOUND_CODES.contains(&c))
     }
+
+    /// Whether the answer means that a resource of `kind` does not exist.
+    /// A "not found" from a kind `api` no longer serves means nothing of
+    /// the sort: it is how AWS may refuse a retired operation.
+    pub fn is_absent(&self, api: Api, kind: Kind) -> bool {
+        self.is_not_found() && api.serves(kind)
+    }
+}
+
+/// What AWS said in a provider error, for a report that quotes it: the code
+/// and message of a rejection, the message otherwise.
+pub fn aws_said(err: &ProviderError) -> String {
+    match err {
+        ProviderError::Rejected { code, message } => format!("{code}: {message}"),
+        ProviderError::Unavailable(m) | ProviderError::Other(m) => m.clone(),
+        e => e.to_string(),
+    }
 }
 
 /// Classifies any SDK error. `what` names the operation for messages
@@ -53,7 +79,11 @@ where
         SdkError::ServiceError(service) => {
             let e = service.err();
             let code = e.code().map(ToOwned::to_owned);
-            let message = e.message().unwrap_or("no message").to_owned();
+            let message = e
+                .message()
+                .filter(|m| !m.trim().is_empty())
+                .unwrap_or("no message")
+                .to_owned();
             let error = classify_service(what, code.as_deref(), &message);
             Classified {
                 code,
@@ -97,8 +127,10 @@ where
 fn classify_service(what: &str, code: Option<&str>, message: &str) -> ProviderError {
     let lower = message.to_ascii_lowercase();
     match code {
-        Some("ForbiddenException") if END_OF_SUPPORT_MARKERS.iter().any(|m| lower.contains(m)) => {
-            ProviderError::Unavailable(message.to_owned())
+        Some(c @ "ForbiddenException")
+            if END_OF_SUPPORT_MARKERS.iter().any(|m| lower.contains(m)) =>
+        {
+            ProviderError::Unavailable(format!("{c}: {message}"))
         }
         Some(c) if THROTTLE_CODES.contains(&c) => {
             ProviderError::Throttled(format!("{what}: {message}"))

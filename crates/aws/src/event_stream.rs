@@ -53,7 +53,7 @@ impl AwsProvider {
             Ok(out) => Ok(out.event_stream().cloned()),
             Err(e) => {
                 let c = classify("GetEventStream", e);
-                if c.is_not_found() {
+                if c.is_absent(self.clients.api, Kind::EventStream) {
                     Ok(None)
                 } else {
                     Err(c.error)

@@ -431,7 +431,7 @@ impl AwsProvider {
                 let _slot = self.permit().await;
                 (
                     n.clone(),
-                    templates::get_push_template(self.pinpoint(), n, None)
+                    templates::get_push_template(self.pinpoint(), self.clients.api, n, None)
                         .await
                         .map_err(|c| c.error),
                 )

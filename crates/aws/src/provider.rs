@@ -92,6 +92,55 @@ impl std::fmt::Debug for AwsProvider {
 }
 
 impl AwsProvider {
+    /// A failure to read `kind` as the plan must see it. Under today's API
+    /// ([`Api::Today`](reconcile_model::Api)), any failure of a kind AWS
+    /// retired, whatever its shape (403, 404, 400, an unknown operation,
+    /// a message without a code), is [`ProviderError::Unavailable`] saying
+    /// so, with AWS's own code and message; a retryable failure and any
+    /// failure of a live kind stay what they are.
+    pub(crate) fn retired(&self, kind: Kind, err: ProviderError) -> ProviderError {
+        if self.clients.api.serves(kind) || err.is_retryable() {
+            return err;
+        }
+        ProviderError::Unavailable(reconcile_model::Api::retired_message(
+            kind,
+            &crate::errors::aws_said(&err),
+        ))
+    }
+
+    /// Under today's API, a kind AWS retired is never planned: every kind
+    /// the spec or the account has that no refusal already marked is
+    /// marked unavailable as a whole (the planner lists each resource), so
+    /// that it is neither created (there was no app to read it from yet),
+    /// nor changed or deleted (the account still answered the read).
+    fn leave_retired(&self, live: &mut LiveState, desired: &[Resource]) {
+        if self.clients.api == reconcile_model::Api::Classic {
+            return;
+        }
+        for kind in Kind::ALL {
+            if self.clients.api.serves(kind)
+                || live.unavailable.iter().any(|u| u.address.kind == kind)
+            {
+                continue;
+            }
+            let read = live.resources.iter().any(|r| r.address.kind == kind);
+            if !read && !desired.iter().any(|r| r.address.kind == kind) {
+                continue;
+            }
+            let why = if read {
+                "the account still answered the read, but `--api today` leaves what AWS retired as it is (`--api classic` manages it)"
+            } else {
+                "not read: the stack has no app yet, and `--api today` creates nothing AWS retired"
+            };
+            live.unavailable
+                .push(reconcile_engine::provider::Unavailable {
+                    address: Address::new(kind, crate::read::KIND_WIDE_KEY),
+                    message: reconcile_model::Api::retired_message(kind, why)
+                        .replace("; AWS answered: ", "; "),
+                });
+        }
+    }
+
     /// A provider for `stack`; `spec_dir` is the directory `${file:...}`
     /// secret references are relative to.
     pub fn new(clients: Clients, stack: String, spec_dir: PathBuf) -> Self {
@@ -304,7 +353,9 @@ impl Provider for AwsProvider {
                 self.stack, req.stack
             )));
         }
-        Box::pin(self.read_live(req.desired, req.adopt, None)).await
+        let mut live = Box::pin(self.read_live(req.desired, req.adopt, None)).await?;
+        self.leave_retired(&mut live, req.desired);
+        Ok(live)
     }
 
     async fn apply(&self, step: &StepRequest<'_>) -> Result<StepOutcome, ProviderError> {

@@ -345,7 +345,7 @@ impl AwsProvider {
                     each(&names.templates, |n| async move {
                         self.pace_read("template-read").await;
                         let _slot = self.permit().await;
-                        templates::get_push_template(self.pinpoint(), &n, None)
+                        templates::get_push_template(self.pinpoint(), self.clients.api, &n, None)
                             .await
                             .map_err(|c| c.error)
                     })
@@ -445,15 +445,17 @@ impl AwsProvider {
         placed
     }
 
-    /// The result of a family's read: the value, or (for a refused family)
+    /// The result of a family's read: the value, or (for a refused family,
+    /// or any failure of a kind the API retired: [`AwsProvider::retired`])
     /// its kind marked unavailable.
     fn family<T>(
+        &self,
         live: &mut LiveState,
         kind: Kind,
         desired: &Desired<'_>,
         r: Option<Result<T, ProviderError>>,
     ) -> Result<Option<T>, ProviderError> {
-        match r {
+        match r.map(|r| r.map_err(|e| self.retired(kind, e))) {
             None => Ok(None),
             Some(Ok(t)) => Ok(Some(t)),
             Some(Err(ProviderError::Unavailable(message))) => {
@@ -539,8 +541,15 @@ impl AwsProvider {
         adopt: bool,
         only: Option<&Address>,
     ) -> Result<LiveState, ProviderError> {
-        let want = |k: Kind| only.is_none_or(|a| a.kind == k);
         let d = Desired::new(desired);
+        // Today's AWS refuses the kinds it retired: they are asked for only
+        // when the spec declares them (to report each as retired), never to
+        // find owned ones to prune (they could not be deleted anyway).
+        let api = self.clients.api;
+        let want = |k: Kind| {
+            only.is_none_or(|a| a.kind == k)
+                && (api.serves(k) || only.is_some() || !d.of(k).is_empty())
+        };
         let mut live = LiveState::default();
 
         // 1. The app, and at the same time the named things the spec wants
@@ -800,7 +809,7 @@ impl AwsProvider {
             live.resources.push(r);
         };
 
-        if let Some(streams) = Self::family(&mut live, Kind::KinesisStream, &d, stream_reads)? {
+        if let Some(streams) = self.family(&mut live, Kind::KinesisStream, &d, stream_reads)? {
             let cands = streams
                 .into_iter()
                 .map(|(name, s)| Candidate {
@@ -831,7 +840,7 @@ impl AwsProvider {
             }
         }
 
-        if let Some(roles) = Self::family(&mut live, Kind::IamRole, &d, role_reads)? {
+        if let Some(roles) = self.family(&mut live, Kind::IamRole, &d, role_reads)? {
             let cands = roles
                 .into_iter()
                 .map(|(name, r)| Candidate {
@@ -873,13 +882,13 @@ impl AwsProvider {
         if app.is_some() {
             // Settings, channels and endpoints belong to the app: adopted
             // with it.
-            if let Some(mut s) = Self::family(&mut live, Kind::AppSettings, &d, settings)? {
+            if let Some(mut s) = self.family(&mut live, Kind::AppSettings, &d, settings)? {
                 if let Some(fp) = fps.get(&s.address) {
                     set_write_only_fingerprint(&mut s, fp.clone());
                 }
                 push(&mut live, s, app_adopted);
             }
-            if let Some(chs) = Self::family(&mut live, Kind::Channel, &d, channels)? {
+            if let Some(chs) = self.family(&mut live, Kind::Channel, &d, channels)? {
                 for mut c in chs {
                     if let Some(fp) = fps.get(&c.address) {
                         set_write_only_fingerprint(&mut c, fp.clone());
@@ -887,17 +896,17 @@ impl AwsProvider {
                     push(&mut live, c, app_adopted);
                 }
             }
-            if let Some(eps) = Self::family(&mut live, Kind::Endpoint, &d, endpoint_reads)? {
+            if let Some(eps) = self.family(&mut live, Kind::Endpoint, &d, endpoint_reads)? {
                 for e in eps {
                     push(&mut live, e, app_adopted);
                 }
             }
         } else if let Some(f) = &foreign {
             let mut found: Vec<Address> = Vec::new();
-            if let Some(chs) = Self::family(&mut live, Kind::Channel, &d, channels)? {
+            if let Some(chs) = self.family(&mut live, Kind::Channel, &d, channels)? {
                 found.extend(chs.into_iter().map(|c| c.address));
             }
-            if let Some(eps) = Self::family(&mut live, Kind::Endpoint, &d, endpoint_reads)? {
+            if let Some(eps) = self.family(&mut live, Kind::Endpoint, &d, endpoint_reads)? {
                 found.extend(eps.into_iter().map(|e| e.address));
             }
             for a in found {
@@ -906,7 +915,7 @@ impl AwsProvider {
             }
         }
 
-        let templates_read = Self::family(&mut live, Kind::Template, &d, template_reads)?;
+        let templates_read = self.family(&mut live, Kind::Template, &d, template_reads)?;
         if let Some(ts) = templates_read {
             let cands = ts
                 .into_iter()
@@ -942,9 +951,9 @@ impl AwsProvider {
             }
         }
 
-        let mut segment_list = Self::family(&mut live, Kind::Segment, &d, segment_list)?;
-        let mut campaign_list = Self::family(&mut live, Kind::Campaign, &d, campaign_list)?;
-        let mut event_stream = Self::family(&mut live, Kind::EventStream, &d, event_stream)?;
+        let mut segment_list = self.family(&mut live, Kind::Segment, &d, segment_list)?;
+        let mut campaign_list = self.family(&mut live, Kind::Campaign, &d, campaign_list)?;
+        let mut event_stream = self.family(&mut live, Kind::EventStream, &d, event_stream)?;
         if let Some(f) = &foreign {
             for s in segment_list.take().into_iter().flatten() {
                 if let Some(a) = s.name().and_then(|n| d.wanted(Kind::Segment, n, false)) {
@@ -1035,7 +1044,7 @@ impl AwsProvider {
             push(&mut live, r, app_adopted);
         }
 
-        if let Some(alarms) = Self::family(&mut live, Kind::Alarm, &d, alarm_reads)? {
+        if let Some(alarms) = self.family(&mut live, Kind::Alarm, &d, alarm_reads)? {
             let cands = alarms
                 .into_iter()
                 .map(|a| {

@@ -331,7 +331,17 @@ impl AwsProvider {
         let addressable = targets
             .iter()
             .all(|t| t.address.is_some() && t.channel_type.is_some());
-        match Box::pin(send_to_endpoints(self.pinpoint(), &app_id, &ids, message)).await {
+        // Today's AWS serves no endpoint ids: straight to the addresses.
+        let by_id = if self.clients.api.serves(Kind::Endpoint) || !addressable {
+            Box::pin(send_to_endpoints(self.pinpoint(), &app_id, &ids, message))
+                .await
+                .map_err(|e| self.retired(Kind::Endpoint, e))
+        } else {
+            Err(ProviderError::Unavailable(
+                reconcile_model::Api::retired_message(Kind::Endpoint, "not asked"),
+            ))
+        };
+        match by_id {
             Ok(deliveries) => Ok(SendReport {
                 app_id,
                 via_addresses: false,

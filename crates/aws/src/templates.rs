@@ -42,6 +42,7 @@ use std::collections::{BTreeMap, HashMap};
 use aws_sdk_pinpoint::Client;
 use aws_sdk_pinpoint::types as sdk;
 use reconcile_model::spec::{AndroidPushTemplate, ApnsPushTemplate, DefaultPushTemplate, Template};
+use reconcile_model::{Api, Kind};
 
 pub use aws_sdk_pinpoint::types::{
     PushNotificationTemplateRequest, PushNotificationTemplateResponse, TemplateResponse,
@@ -246,6 +247,7 @@ pub async fn list_push_templates(client: &Client) -> Result<Vec<TemplateResponse
 /// `version`. `None` when the template (or that version) does not exist.
 pub async fn get_push_template(
     client: &Client,
+    api: Api,
     name: &str,
     version: Option<&str>,
 ) -> Result<Option<PushNotificationTemplateResponse>, Classified> {
@@ -259,7 +261,11 @@ pub async fn get_push_template(
         Ok(out) => Ok(out.push_notification_template_response().cloned()),
         Err(e) => {
             let c = classify(&format!("GetPushTemplate `{name}`"), e);
-            if c.is_not_found() { Ok(None) } else { Err(c) }
+            if c.is_absent(api, Kind::Template) {
+                Ok(None)
+            } else {
+                Err(c)
+            }
         }
     }
 }

@@ -99,6 +99,7 @@ impl Env {
             region: Some("us-east-1".into()),
             dummy_credentials: true,
             max_attempts: 2,
+            api: reconcile_model::Api::Classic,
             ..ConnectOptions::default()
         })
         .await;
@@ -398,8 +399,8 @@ async fn after_the_end_of_support_the_status_says_which_parts_are_gone() {
     assert!(s.app.is_some());
     for (part, gone) in [
         ("channels", s.channels.is_unavailable()),
-        ("templates", s.templates.is_unavailable()),
         ("alarms", s.alarms.is_unavailable()),
+        ("templates", !s.templates.is_unavailable()),
         ("endpoints", !s.endpoints.is_unavailable()),
         ("segments", !s.segments.is_unavailable()),
         ("campaigns", !s.campaigns.is_unavailable()),

@@ -75,6 +75,7 @@ impl Env {
             region: Some("us-east-1".into()),
             dummy_credentials: true,
             max_attempts: 3,
+            api: reconcile_model::Api::Classic,
             ..ConnectOptions::default()
         })
         .await;

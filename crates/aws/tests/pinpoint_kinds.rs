@@ -11,7 +11,7 @@ use reconcile_aws::segments;
 use reconcile_aws::templates;
 use reconcile_emulator::{Config, Emulator};
 use reconcile_model::spec::{Campaign, Segment, SegmentVersion, StartTime, Template};
-use reconcile_model::{campaign_resource, segment_resource, template_resource};
+use reconcile_model::{Api, campaign_resource, segment_resource, template_resource};
 use serde_json::json;
 
 async fn start() -> (Emulator, Client) {
@@ -288,7 +288,7 @@ async fn push_templates_create_get_update_activate_delete() {
         ["flash-sale-template"]
     );
 
-    let got = templates::get_push_template(&client, &spec.name, None)
+    let got = templates::get_push_template(&client, Api::Classic, &spec.name, None)
         .await
         .expect("GetPushTemplate")
         .expect("exists");
@@ -312,7 +312,7 @@ async fn push_templates_create_get_update_activate_delete() {
     templates::update_push_template(&client, &changed)
         .await
         .expect("UpdatePushTemplate");
-    let active = templates::get_push_template(&client, &spec.name, None)
+    let active = templates::get_push_template(&client, Api::Classic, &spec.name, None)
         .await
         .expect("GetPushTemplate")
         .expect("exists");
@@ -321,7 +321,7 @@ async fn push_templates_create_get_update_activate_delete() {
         templates::template_from_sdk(&active).expect("readable"),
         changed
     );
-    let old = templates::get_push_template(&client, &spec.name, Some("1"))
+    let old = templates::get_push_template(&client, Api::Classic, &spec.name, Some("1"))
         .await
         .expect("GetPushTemplate v1")
         .expect("v1 kept");
@@ -331,7 +331,7 @@ async fn push_templates_create_get_update_activate_delete() {
     templates::activate_push_template_version(&client, &spec.name, "1")
         .await
         .expect("UpdateTemplateActiveVersion");
-    let active = templates::get_push_template(&client, &spec.name, None)
+    let active = templates::get_push_template(&client, Api::Classic, &spec.name, None)
         .await
         .expect("GetPushTemplate")
         .expect("exists");
@@ -346,7 +346,7 @@ async fn push_templates_create_get_update_activate_delete() {
             .expect("DeletePushTemplate")
     );
     assert!(
-        templates::get_push_template(&client, &spec.name, None)
+        templates::get_push_template(&client, Api::Classic, &spec.name, None)
             .await
             .expect("GetPushTemplate")
             .is_none()
@@ -477,7 +477,7 @@ async fn campaigns_create_list_update_delete() {
         campaigns::campaign_from_sdk(&updated, &keys_seg, &keys_tpl, latest),
         changed
     );
-    let got = campaigns::get_campaign(&client, &app, &id)
+    let got = campaigns::get_campaign(&client, Api::Classic, &app, &id)
         .await
         .expect("GetCampaign")
         .expect("exists");

@@ -110,6 +110,7 @@ impl Env {
             region: Some("us-east-1".into()),
             dummy_credentials: true,
             max_attempts,
+            api: reconcile_model::Api::Classic,
             ..ConnectOptions::default()
         })
         .await
@@ -719,6 +720,7 @@ fn rate_classes_follow_the_published_quotas() {
         region: Some("us-east-1".into()),
         dummy_credentials: true,
         max_attempts: 1,
+        api: reconcile_model::Api::Classic,
         ..ConnectOptions::default()
     }));
     let p = AwsProvider::new(clients, STACK.into(), Path::new(".").to_path_buf());

@@ -108,7 +108,11 @@ impl Ctx<'_> {
         let mut cmd = Command::new(&self.reconcile);
         cmd.arg("--state-dir")
             .arg(dir.join("state"))
-            .args(["--color", "never"]);
+            .args(["--color", "never"])
+            // The emulator serves the classic Pinpoint API; an endpoint URL
+            // alone would mean today's AWS, which creates none of the
+            // engagement resources the benchmark measures.
+            .env("RECONCILE_API", "classic");
         fake_account(&mut cmd);
         cmd
     }

@@ -42,7 +42,7 @@ pub fn run(global: &Global, args: &ApplyArgs<'_>) -> Result<Outcome> {
 }
 
 async fn apply_spec(global: &Global, args: &ApplyArgs<'_>) -> Result<Outcome> {
-    let desired = common::desired(args.target)?;
+    let desired = common::desired(args.target, true)?;
     let session = common::session(&desired, args.conn, &global.state_dir).await?;
     let _lock = take_lock(global, desired.stack(), "apply")?;
     let plan = common::plan_for(&desired, &session, args.adopt, args.target).await?;

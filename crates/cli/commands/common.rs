@@ -50,10 +50,43 @@ fn spec_invalid(path: &Path, diagnostics: &reconcile_model::Diagnostics) -> miet
     )
 }
 
+/// Prints the spec's warnings (the kinds AWS retired that it uses, with
+/// their lines; managed policies AWS does not have) to stderr, before any
+/// AWS call.
+pub fn print_warnings(loaded: &LoadedSpec) {
+    for w in loaded.warnings() {
+        #[allow(clippy::print_stderr)]
+        {
+            eprintln!("{w}");
+        }
+    }
+}
+
+/// Within how many days a certificate's expiry is warned about.
+pub const EXPIRY_WARNING_DAYS: i64 = 30;
+
+/// Prints the push credentials' health (expiring or mismatched APNs
+/// certificates, malformed keys, the legacy FCM key) as warnings at their
+/// fields, to stderr. Reads the secrets; prints none of them.
+pub fn print_credential_warnings(loaded: &LoadedSpec) {
+    let now = time::OffsetDateTime::now_utc();
+    for w in loaded.credential_warnings(now, time::Duration::days(EXPIRY_WARNING_DAYS)) {
+        #[allow(clippy::print_stderr)]
+        {
+            eprintln!("{w}");
+        }
+    }
+}
+
 /// Loads a spec and resolves its desired resources (reading secrets to
-/// fingerprint them; their values stay inside the model).
-pub fn desired(path: &Path) -> Result<Desired> {
+/// fingerprint them; their values stay inside the model). With `warn`, the
+/// spec's warnings are printed first ([`print_warnings`]).
+pub fn desired(path: &Path, warn: bool) -> Result<Desired> {
     let loaded = load_spec(path)?;
+    if warn {
+        print_warnings(&loaded);
+        print_credential_warnings(&loaded);
+    }
     // A secret that does not resolve is reported at its field.
     let resources = loaded.resources().map_err(|d| spec_invalid(path, &d))?;
     let LoadedSpec { spec, dir, .. } = loaded;

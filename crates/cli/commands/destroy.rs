@@ -19,7 +19,7 @@ pub fn run(
     auto_approve: bool,
     parallelism: usize,
 ) -> Result<Outcome> {
-    let desired = common::desired(spec)?;
+    let desired = common::desired(spec, false)?;
     let stack = desired.stack().to_owned();
     super::runtime()?.block_on(async {
         let session = common::session(&desired, conn, &global.state_dir).await?;

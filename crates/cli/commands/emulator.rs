@@ -14,6 +14,7 @@ pub fn run(
     state: Option<PathBuf>,
     region: String,
     account_id: String,
+    api: Option<reconcile_emulator::Api>,
     knobs: Knobs,
 ) -> Result<Outcome> {
     for (name, rate) in [
@@ -32,6 +33,7 @@ pub fn run(
         account_id,
         state_file: state,
         knobs,
+        api,
     };
     let emulator = Emulator::new(config).into_diagnostic()?;
     super::runtime()?.block_on(async move {

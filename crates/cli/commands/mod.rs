@@ -113,7 +113,8 @@ pub fn run(cli: Cli) -> Result<Outcome> {
             conn,
             since,
             format,
-        } => status::run(&global, spec, conn, since, *format),
+            fail_on_expiry,
+        } => status::run(&global, spec, conn, since, *format, *fail_on_expiry),
         Command::Graph { spec, format } => graph::run(spec, *format),
         Command::Export {
             app_id,
@@ -145,11 +146,19 @@ pub fn run(cli: Cli) -> Result<Outcome> {
             throttle_rate,
             drop_rate,
             seed,
+            api,
+            retired_shape,
         } => emulator::run(
             *port,
             state.clone(),
             region.clone(),
             account_id.clone(),
+            api.map(|a| match a {
+                crate::args::ApiChoice::Classic => reconcile_emulator::Api::Classic,
+                crate::args::ApiChoice::Today => {
+                    reconcile_emulator::Api::Today((*retired_shape).into())
+                }
+            }),
             reconcile_emulator::knobs::Knobs {
                 latency_ms: *latency_ms,
                 jitter_ms: *jitter_ms,

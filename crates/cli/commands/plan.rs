@@ -23,7 +23,7 @@ pub struct PlanArgs<'a> {
 }
 
 pub fn run(global: &Global, args: &PlanArgs<'_>) -> Result<Outcome> {
-    let desired = common::desired(args.spec)?;
+    let desired = common::desired(args.spec, true)?;
     let plan = super::runtime()?.block_on(async {
         let session = common::session(&desired, args.conn, &global.state_dir).await?;
         common::plan_for(&desired, &session, args.adopt, args.spec).await

@@ -23,7 +23,7 @@ pub struct RollbackArgs<'a> {
 }
 
 pub fn run(global: &Global, args: &RollbackArgs<'_>) -> Result<Outcome> {
-    let desired = common::desired(args.spec)?;
+    let desired = common::desired(args.spec, false)?;
     let stack = desired.stack().to_owned();
     let path = match args.apply_id {
         Some(id) => Journal::find(&global.state_dir, &stack, id).into_diagnostic()?,

@@ -7,6 +7,7 @@ use std::path::Path;
 
 use miette::{IntoDiagnostic, Result, WrapErr, miette};
 use reconcile_aws::status::{Part, StatusReport, Window};
+use reconcile_model::credentials::{self, Certificate, Health, Level};
 use time::{Duration, OffsetDateTime};
 
 use super::common;
@@ -21,6 +22,7 @@ pub fn run(
     conn: &Connection,
     since: &str,
     format: Option<TableFormat>,
+    fail_on_expiry: Option<u32>,
 ) -> Result<Outcome> {
     let since = parse_since(since)?;
     // Credentials are not needed to read: the spec is loaded, not resolved.
@@ -47,15 +49,33 @@ pub fn run(
             .into_diagnostic()
             .wrap_err("cannot read the stack")
     })?;
+    // The push credentials, from the spec's secrets (no AWS call).
+    let health = credentials::check(
+        &loaded.spec,
+        &loaded.dir,
+        end,
+        Duration::days(common::EXPIRY_WARNING_DAYS),
+    );
     let format = format.unwrap_or(if std::io::stdout().is_terminal() {
         TableFormat::Table
     } else {
         TableFormat::Json
     });
     let rendered = match format {
-        TableFormat::Table => render_table(&report),
+        TableFormat::Table => {
+            let mut t = render_table(&report);
+            t.push_str(&render_credentials(&health, end));
+            t
+        }
         TableFormat::Json => {
-            let mut s = serde_json::to_string_pretty(&report).into_diagnostic()?;
+            let mut value = serde_json::to_value(&report).into_diagnostic()?;
+            if let Some(obj) = value.as_object_mut() {
+                obj.insert(
+                    "credentials".to_owned(),
+                    serde_json::to_value(&health).into_diagnostic()?,
+                );
+            }
+            let mut s = serde_json::to_string_pretty(&value).into_diagnostic()?;
             s.push('\n');
             s
         }
@@ -63,13 +83,31 @@ pub fn run(
     let mut out = std::io::stdout().lock();
     out.write_all(rendered.as_bytes()).into_diagnostic()?;
     out.flush().into_diagnostic()?;
-    Ok(if report.has_failures() {
-        Outcome::Failure
-    } else if report.has_unavailable() {
-        Outcome::Unavailable
-    } else {
-        Outcome::Success
-    })
+    drop(out);
+    let expiring = fail_on_expiry.map(|days| expiring(&health, end, days));
+    if let (Some(days), Some(certs)) = (fail_on_expiry, &expiring) {
+        for c in certs {
+            #[allow(clippy::print_stderr)]
+            {
+                eprintln!(
+                    "error: `{}` ({}) expires {} ({}), within --fail-on-expiry {days} days",
+                    c.path,
+                    c.subject,
+                    c.not_after.date(),
+                    days_left(c.not_after, end)
+                );
+            }
+        }
+    }
+    Ok(
+        if report.has_failures() || expiring.is_some_and(|c| !c.is_empty()) {
+            Outcome::Failure
+        } else if report.has_unavailable() {
+            Outcome::Unavailable
+        } else {
+            Outcome::Success
+        },
+    )
 }
 
 /// `7d`, `24h`: a number of days or hours.
@@ -316,8 +354,12 @@ pub fn render_table(r: &StatusReport) -> String {
     });
 
     let _ = writeln!(out, "\nKPIS ({} to {})", r.kpis.start, r.kpis.end);
-    if r.kpis.values.is_empty() {
+    if r.kpis.values.is_empty() && r.app.is_none() {
         out.push_str("  none (no app)\n");
+    } else if r.kpis.values.is_empty() {
+        out.push_str(
+            "  not asked: AWS retired Pinpoint's analytics on 2026-10-30 (`--api classic` asks)\n",
+        );
     } else {
         let mut t = Table::new(&["KPI", "VALUE"]).indent(2);
         for k in &r.kpis.values {
@@ -334,6 +376,60 @@ pub fn render_table(r: &StatusReport) -> String {
         out.push('\n');
         for (i, m) in notes.0.iter().enumerate() {
             let _ = writeln!(out, "[{}] {m}", i + 1);
+        }
+    }
+    out
+}
+
+/// The certificates that have expired or expire within `days` of `now`.
+fn expiring(health: &Health, now: OffsetDateTime, days: u32) -> Vec<&Certificate> {
+    health
+        .certificates
+        .iter()
+        .filter(|c| c.not_after <= now + Duration::days(i64::from(days)))
+        .collect()
+}
+
+/// `in 12 days`, `3 days ago`.
+fn days_left(not_after: OffsetDateTime, now: OffsetDateTime) -> String {
+    let days = (not_after - now).whole_days();
+    if days >= 0 {
+        format!("in {days} days")
+    } else {
+        format!("{} days ago", -days)
+    }
+}
+
+/// The push credentials section: each APNs certificate with its expiry,
+/// then what the checks found. Subjects and dates only, never a secret.
+fn render_credentials(health: &Health, now: OffsetDateTime) -> String {
+    let mut out = String::from("\nCREDENTIALS\n");
+    if health.certificates.is_empty() && health.findings.is_empty() {
+        out.push_str("  no problem found\n");
+        return out;
+    }
+    if !health.certificates.is_empty() {
+        let mut t = Table::new(&["FIELD", "SUBJECT", "EXPIRES", "WHEN", "ENVIRONMENT"]).indent(2);
+        for c in &health.certificates {
+            t.row(vec![
+                c.path.clone(),
+                c.subject.clone(),
+                c.not_after.date().to_string(),
+                days_left(c.not_after, now),
+                c.environment
+                    .map_or_else(|| "-".to_owned(), |e| format!("{e:?}").to_lowercase()),
+            ]);
+        }
+        out.push_str(&t.render());
+    }
+    for f in &health.findings {
+        let level = match f.level {
+            Level::Problem => "problem",
+            Level::Warning => "warning",
+        };
+        let _ = writeln!(out, "  {level}: {}", f.message);
+        if let Some(h) = &f.hint {
+            let _ = writeln!(out, "    hint: {h}");
         }
     }
     out

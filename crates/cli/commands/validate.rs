@@ -15,6 +15,7 @@ pub fn run(specs: &[PathBuf]) -> Result<Outcome> {
     for path in specs {
         match reconcile_model::load(path) {
             Ok(loaded) => {
+                super::common::print_warnings(&loaded);
                 writeln!(
                     out,
                     "{}: valid (stack `{}`)",

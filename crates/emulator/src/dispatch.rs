@@ -254,10 +254,18 @@ impl std::fmt::Debug for Emulator {
 impl Emulator {
     /// Builds an emulator, loading its state file when one is configured.
     pub fn new(config: Config) -> Result<Self, StateError> {
-        let state = match &config.state_file {
+        let mut state = match &config.state_file {
             Some(path) => State::load(path)?,
             None => State::default(),
         };
+        match config.api {
+            Some(crate::state::Api::Classic) => state.end_of_support = false,
+            Some(crate::state::Api::Today(shape)) => {
+                state.end_of_support = true;
+                state.retired_shape = shape;
+            }
+            None => {}
+        }
         Ok(Self {
             inner: Arc::new(Inner {
                 knobs: Runtime::new(config.knobs.clone()),
@@ -351,6 +359,7 @@ impl Emulator {
             now: OffsetDateTime::now_utc() + time::Duration::milliseconds(state.clock_offset_ms),
             request_id: uuid::Uuid::new_v4().to_string(),
             end_of_support: state.end_of_support,
+            retired_shape: state.retired_shape,
         }
     }
 

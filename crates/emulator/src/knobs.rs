@@ -20,7 +20,7 @@
 //! | `POST /_emulator/reset` | counters, quota buckets; `?state=true` also empties the state |
 //! | `GET /_emulator/knobs`, `PUT /_emulator/knobs` | the [`Knobs`] as JSON (PUT replaces them) |
 //! | `POST /_emulator/clock` `{"advance_ms": N}` | moves the emulator's clock forward |
-//! | `PUT /_emulator/end-of-support` `{"enabled": true}` | answers as Pinpoint after its end of support |
+//! | `PUT /_emulator/end-of-support` `{"enabled": true, "shape": "mixed"}` | answers as Pinpoint after its end of support; `shape` (optional) says how retired operations are refused (see [`crate::pinpoint::retired`]) |
 //! | `GET /_emulator/state` | the whole state, as JSON (debugging) |
 
 use std::collections::{BTreeMap, HashMap};
@@ -388,19 +388,31 @@ pub fn control(em: &Emulator, req: &Request) -> Reply {
         }
         (&Method::PUT, "/_emulator/end-of-support") => {
             #[derive(Deserialize)]
+            #[serde(deny_unknown_fields)]
             struct Switch {
                 enabled: bool,
+                #[serde(default)]
+                shape: Option<crate::pinpoint::retired::RetiredShape>,
             }
             match serde_json::from_slice::<Switch>(&req.body) {
-                Ok(s) => match em.replace_state(|st| st.end_of_support = s.enabled) {
-                    Ok(()) => {
-                        json_reply(StatusCode::OK, &serde_json::json!({ "enabled": s.enabled }))
+                Ok(s) => match em.replace_state(|st| {
+                    st.end_of_support = s.enabled;
+                    if let Some(shape) = s.shape {
+                        st.retired_shape = shape;
                     }
+                    st.retired_shape
+                }) {
+                    Ok(shape) => json_reply(
+                        StatusCode::OK,
+                        &serde_json::json!({ "enabled": s.enabled, "shape": shape }),
+                    ),
                     Err(e) => control_error(StatusCode::INTERNAL_SERVER_ERROR, &e.to_string()),
                 },
                 Err(e) => control_error(
                     StatusCode::BAD_REQUEST,
-                    &format!("expected {{\"enabled\": true|false}}: {e}"),
+                    &format!(
+                        "expected {{\"enabled\": true|false, \"shape\": \"forbidden|not-found|bad-request|unknown-operation|mixed\"}}: {e}"
+                    ),
                 ),
             }
         }

@@ -25,4 +25,5 @@ pub mod secretsmanager;
 pub mod sts;
 
 pub use dispatch::Emulator;
-pub use state::Config;
+pub use pinpoint::retired::RetiredShape;
+pub use state::{Api, Config};

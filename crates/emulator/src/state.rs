@@ -15,6 +15,18 @@ pub struct Config {
     /// after every change).
     pub state_file: Option<PathBuf>,
     pub knobs: Knobs,
+    /// Which AWS to answer as, whatever the state file says; `None` keeps
+    /// the state's own switch (classic unless the control path set it).
+    pub api: Option<Api>,
+}
+
+/// Which AWS the emulator answers as.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Api {
+    /// The whole Pinpoint API, as before its end of support.
+    Classic,
+    /// AWS today: the retired families refused in this shape.
+    Today(crate::pinpoint::retired::RetiredShape),
 }
 
 impl Default for Config {
@@ -24,6 +36,7 @@ impl Default for Config {
             account_id: "123456789012".into(),
             state_file: None,
             knobs: Knobs::default(),
+            api: None,
         }
     }
 }
@@ -40,6 +53,8 @@ pub struct State {
     pub clock_offset_ms: i64,
     /// Answer as AWS does after Pinpoint's end of support.
     pub end_of_support: bool,
+    /// How retired operations are refused after the end of support.
+    pub retired_shape: crate::pinpoint::retired::RetiredShape,
 }
 
 /// A state file that cannot be read or written.

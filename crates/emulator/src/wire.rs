@@ -69,4 +69,6 @@ pub struct Ctx {
     /// When set, Pinpoint answers as AWS does after the end of support of its
     /// engagement features.
     pub end_of_support: bool,
+    /// How a retired operation is refused (with `end_of_support`).
+    pub retired_shape: crate::pinpoint::retired::RetiredShape,
 }

@@ -22,7 +22,7 @@ use aws_sdk_pinpoint::types::{
     TemplateActiveVersionRequest, TemplateConfiguration, WriteApplicationSettingsRequest,
     WriteCampaignRequest, WriteEventStream, WriteSegmentRequest,
 };
-use reconcile_emulator::{Config, Emulator};
+use reconcile_emulator::{Config, Emulator, RetiredShape};
 
 async fn setup() -> (Emulator, Client) {
     let em = Emulator::new(Config::default()).expect("emulator");
@@ -1732,6 +1732,50 @@ async fn event_stream_needs_the_role_and_the_stream_and_receives_events() {
 }
 
 #[tokio::test]
+async fn end_of_support_refuses_in_the_shape_asked_for() {
+    let (em, c) = setup().await;
+    let app = create_app(&c, "shapes").await;
+    for (shape, want) in [
+        (RetiredShape::Forbidden, (403, "ForbiddenException")),
+        (RetiredShape::NotFound, (404, "NotFoundException")),
+        (RetiredShape::BadRequest, (400, "BadRequestException")),
+        (
+            RetiredShape::UnknownOperation,
+            (404, "UnknownOperationException"),
+        ),
+    ] {
+        em.with_state(|s| {
+            s.end_of_support = true;
+            s.retired_shape = shape;
+        });
+        let (status, code, _) = failure(c.get_segments().application_id(&app).send().await);
+        assert_eq!((status, code.as_str()), want, "{shape:?}");
+        let (status, code, _) = failure(c.list_templates().send().await);
+        assert_eq!((status, code.as_str()), want, "{shape:?}");
+        // Apps live on, whatever the shape.
+        c.get_app().application_id(&app).send().await.unwrap();
+    }
+    // Mixed: four shapes across the families.
+    em.with_state(|s| s.retired_shape = RetiredShape::Mixed);
+    let mut seen = std::collections::BTreeSet::new();
+    let (status, code, _) = failure(c.get_segments().application_id(&app).send().await);
+    seen.insert((status, code));
+    let (status, code, _) = failure(
+        c.get_endpoint()
+            .application_id(&app)
+            .endpoint_id("x")
+            .send()
+            .await,
+    );
+    seen.insert((status, code));
+    let (status, code, _) = failure(c.get_campaigns().application_id(&app).send().await);
+    seen.insert((status, code));
+    let (status, code, _) = failure(c.get_event_stream().application_id(&app).send().await);
+    seen.insert((status, code));
+    assert_eq!(seen.len(), 4, "{seen:?}");
+}
+
+#[tokio::test]
 async fn end_of_support_refuses_engagement_features() {
     let (em, c) = setup().await;
     let app = create_app(&c, "eos").await;
@@ -1769,13 +1813,23 @@ async fn end_of_support_refuses_engagement_features() {
     );
     assert_eq!(status, 403);
 
+    // Templates and app settings went with the engagement features.
+    let (status, _, _) = failure(c.list_templates().send().await);
+    assert_eq!(status, 403);
+    let (status, _, _) = failure(
+        c.get_application_settings()
+            .application_id(&app)
+            .send()
+            .await,
+    );
+    assert_eq!(status, 403);
+
     c.get_app().application_id(&app).send().await.unwrap();
     c.get_apns_channel()
         .application_id(&app)
         .send()
         .await
         .unwrap();
-    c.list_templates().send().await.unwrap();
     c.list_tags_for_resource()
         .resource_arn(app_arn(&app))
         .send()

@@ -5,75 +5,7 @@ use std::str::FromStr;
 
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
-/// The kinds of resource a stack manages, in the order that creates follow.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
-pub enum Kind {
-    IamRole,
-    KinesisStream,
-    App,
-    AppSettings,
-    Channel,
-    Endpoint,
-    Segment,
-    Template,
-    Campaign,
-    EventStream,
-    Alarm,
-}
-
-impl Kind {
-    pub const ALL: [Kind; 11] = [
-        Kind::IamRole,
-        Kind::KinesisStream,
-        Kind::App,
-        Kind::AppSettings,
-        Kind::Channel,
-        Kind::Endpoint,
-        Kind::Segment,
-        Kind::Template,
-        Kind::Campaign,
-        Kind::EventStream,
-        Kind::Alarm,
-    ];
-
-    /// The snake_case name used in addresses, tags and output.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Kind::IamRole => "iam_role",
-            Kind::KinesisStream => "kinesis_stream",
-            Kind::App => "app",
-            Kind::AppSettings => "app_settings",
-            Kind::Channel => "channel",
-            Kind::Endpoint => "endpoint",
-            Kind::Segment => "segment",
-            Kind::Template => "template",
-            Kind::Campaign => "campaign",
-            Kind::EventStream => "event_stream",
-            Kind::Alarm => "alarm",
-        }
-    }
-
-    /// Singletons (one per stack) have an address without a key.
-    pub fn is_singleton(self) -> bool {
-        matches!(self, Kind::App | Kind::AppSettings | Kind::EventStream)
-    }
-}
-
-impl fmt::Display for Kind {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-
-impl FromStr for Kind {
-    type Err = AddressError;
-    fn from_str(s: &str) -> Result<Self, Self::Err> {
-        Kind::ALL
-            .into_iter()
-            .find(|k| k.as_str() == s)
-            .ok_or_else(|| AddressError(s.to_owned()))
-    }
-}
+pub use crate::kind::Kind;
 
 /// A resource's address: its kind and its key in the spec. Singletons have an
 /// empty key and display as the bare kind (`app`); others as `kind.key`
@@ -113,7 +45,7 @@ impl fmt::Display for Address {
 /// An address string that does not parse.
 #[derive(Debug, thiserror::Error)]
 #[error("`{0}` is not a resource address (expected `kind.key`, e.g. `segment.high_value`)")]
-pub struct AddressError(String);
+pub struct AddressError(pub(crate) String);
 
 impl FromStr for Address {
     type Err = AddressError;

@@ -2,9 +2,37 @@
 
 use std::fmt;
 
+/// How serious a [`Diagnostic`] is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, serde::Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Severity {
+    /// The spec cannot be used as it is.
+    #[default]
+    Error,
+    /// The spec is valid, but something in it will not do what its author
+    /// expects (a kind AWS retired).
+    Warning,
+}
+
+impl Severity {
+    pub fn is_error(&self) -> bool {
+        *self == Severity::Error
+    }
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Severity::Error => "error",
+            Severity::Warning => "warning",
+        }
+    }
+}
+
 /// One problem in a spec file.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
 pub struct Diagnostic {
+    /// An error (the default) or a warning.
+    #[serde(skip_serializing_if = "Severity::is_error")]
+    pub severity: Severity,
     /// The file, as the user named it.
     pub file: String,
     /// 1-based line; 0 when the problem has no line (an unreadable file).
@@ -25,7 +53,7 @@ pub struct Diagnostic {
 }
 
 impl fmt::Display for Diagnostic {
-    /// `file:line:col: error: message`, then `  = expected: ...` and
+    /// `file:line:col: error: message` (or `warning:`), then `  = expected: ...` and
     /// `  = hint: ...` lines.
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(f, "{}", self.file)?;
@@ -35,7 +63,7 @@ impl fmt::Display for Diagnostic {
                 write!(f, ":{}", self.column)?;
             }
         }
-        write!(f, ": error: ")?;
+        write!(f, ": {}: ", self.severity.as_str())?;
         if !self.path.is_empty() {
             write!(f, "`{}`: ", self.path)?;
         }

@@ -11,6 +11,7 @@
 //! [`LoadedSpec`] or every problem at once as [`Diagnostics`], each with
 //! file, line, column, path, expected and hint (see [the module](mod@load) for the
 //! passes). [`json_schema`] is the language's draft-07 JSON Schema.
+//! [`kind`] holds what each kind is (and whether AWS still serves it),
 //! [`address`] names resources, [`secret`] keeps credentials out of
 //! everything that prints or persists, and [`credentials`] checks the
 //! certificates and keys those secrets hold (expiry, key pairs, APNs
@@ -19,6 +20,7 @@
 pub mod address;
 pub mod credentials;
 pub mod diagnostic;
+pub mod kind;
 pub mod load;
 pub mod resource;
 pub mod resources;
@@ -26,8 +28,9 @@ pub mod schema;
 pub mod secret;
 pub mod spec;
 
-pub use address::{Address, Kind};
+pub use address::Address;
 pub use diagnostic::{Diagnostic, Diagnostics};
+pub use kind::{Api, Kind, Lifecycle, PINPOINT_END_OF_SUPPORT};
 pub use load::{LoadedSpec, load, load_str, load_str_at};
 pub use resource::{Resource, WriteOnly};
 pub use resources::{

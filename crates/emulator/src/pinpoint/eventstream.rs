@@ -139,6 +139,7 @@ mod tests {
             now: time::OffsetDateTime::UNIX_EPOCH,
             request_id: "r".into(),
             end_of_support: false,
+            retired_shape: crate::RetiredShape::default(),
         };
         assert_eq!(
             role_name(&ctx, "arn:aws:iam::123456789012:role/PinpointRole"),

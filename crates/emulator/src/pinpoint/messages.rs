@@ -201,7 +201,7 @@ pub fn send(ctx: &Ctx, state: &mut State, req: &Request, p: &Params) -> Result<R
         return Err(Error::bad("Addresses or Endpoints is required"));
     }
     if ctx.end_of_support && !endpoints.is_empty() {
-        return Err(Error::Forbidden(util::END_OF_SUPPORT.to_owned()));
+        return Err(super::retired::refusal("SendMessages", ctx.retired_shape));
     }
     for (addr, a) in &addresses {
         if a.channel_type.is_none() {

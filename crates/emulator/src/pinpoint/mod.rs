@@ -76,7 +76,7 @@
 //! | KPI names | the documented ones (with `-grouped-by-date`, `-grouped-by-campaign`, `-grouped-by-campaign-activity`), plus `delivery-rate` and `unique-endpoints` that the recipe queries; others 400 |
 //! | KPI date range | no range is the past 31 days; start after end is 400; the documented 31-day / 90-day limits are *not* enforced (the recipe queries a whole past year) |
 //! | KPI with no data | `"Rows": []` |
-//! | End of support (`end_of_support`) | 403 `ForbiddenException` naming the end of support for endpoints, segments, campaigns, KPIs, the event stream, tag operations on segment/campaign ARNs and `SendMessages` with `Endpoints`; apps, settings, channels, templates, other tags and `SendMessages` to `Addresses` are served; campaigns stop running |
+//! | End of support (`end_of_support`) | app settings, endpoints, segments, templates, campaigns, KPIs, the event stream, tag operations on segment/campaign/template ARNs and `SendMessages` with `Endpoints` are refused in the shape `retired_shape` says (see [`retired`]: 403, 404, 400 or an unknown operation); apps, channels, tags on apps and `SendMessages` to `Addresses` are served; campaigns stop running |
 
 pub mod apps;
 pub mod campaigns;
@@ -86,6 +86,7 @@ pub mod eventstream;
 pub mod kpis;
 pub mod messages;
 pub mod model;
+pub mod retired;
 pub mod segments;
 pub mod shapes;
 pub mod tags;
@@ -388,16 +389,6 @@ pub fn is_mutating(op: &str) -> bool {
         .any(|p| op.starts_with(p))
 }
 
-/// Operations that AWS refuses after the end of support of the engagement
-/// features.
-fn ended(op: &str) -> bool {
-    op.contains("Segment")
-        || op.contains("Campaign")
-        || op.contains("Endpoint")
-        || op.contains("EventStream")
-        || op.contains("Kpi")
-}
-
 /// Answers one request.
 pub fn handle(op: &str, ctx: &Ctx, state: &mut crate::state::State, req: &Request) -> Reply {
     if !ctx.end_of_support {
@@ -423,8 +414,8 @@ fn serve(
             "operation `{op}` does not match the request path"
         )));
     }
-    if ctx.end_of_support && ended(op) {
-        return Err(Error::Forbidden(util::END_OF_SUPPORT.to_owned()));
+    if ctx.end_of_support && retired::is_retired(op) {
+        return Err(retired::refusal(op, ctx.retired_shape));
     }
     match op {
         UNKNOWN_PATH => Err(Error::not_found(format!(

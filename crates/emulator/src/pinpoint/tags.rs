@@ -62,12 +62,17 @@ fn tags_mut<'a>(state: &'a mut State, target: &Target) -> Option<&'a mut Tags> {
     }
 }
 
-/// Resolves the ARN to a live resource; after the end of support, segment
-/// and campaign ARNs are refused.
+/// Resolves the ARN to a live resource; after the end of support, segment,
+/// campaign and template ARNs are refused.
 fn target(ctx: &Ctx, state: &mut State, p: &Params) -> Result<Target> {
     let t = parse_arn(ctx, &p.arn)?;
-    if ctx.end_of_support && matches!(t, Target::Segment(..) | Target::Campaign(..)) {
-        return Err(Error::Forbidden(util::END_OF_SUPPORT.to_owned()));
+    if ctx.end_of_support
+        && matches!(
+            t,
+            Target::Segment(..) | Target::Campaign(..) | Target::Template(..)
+        )
+    {
+        return Err(super::retired::refusal("TagResource", ctx.retired_shape));
     }
     if tags_mut(state, &t).is_none() {
         return Err(Error::not_found(format!("Resource `{}` not found", p.arn)));
@@ -124,6 +129,7 @@ mod tests {
             now: time::OffsetDateTime::UNIX_EPOCH,
             request_id: "r".into(),
             end_of_support: false,
+            retired_shape: crate::RetiredShape::default(),
         }
     }
 

@@ -22,6 +22,9 @@ pub enum Error {
     NotFound(String),
     #[error("{0}")]
     MethodNotAllowed(String),
+    /// A retired operation answered as unknown (no message).
+    #[error("")]
+    UnknownOperation,
 }
 
 impl Error {
@@ -39,6 +42,7 @@ impl Error {
             Error::Forbidden(_) => 403,
             Error::NotFound(_) => 404,
             Error::MethodNotAllowed(_) => 405,
+            Error::UnknownOperation => 404,
         }
     }
 
@@ -48,6 +52,7 @@ impl Error {
             Error::Forbidden(_) => "ForbiddenException",
             Error::NotFound(_) => "NotFoundException",
             Error::MethodNotAllowed(_) => "MethodNotAllowedException",
+            Error::UnknownOperation => "UnknownOperationException",
         }
     }
 }

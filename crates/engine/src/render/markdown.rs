@@ -68,7 +68,7 @@ pub fn markdown(plan: &Plan) -> String {
     }
     if !plan.unavailable.is_empty() {
         out.push_str(
-            "> [!WARNING]\n> AWS refused to read these; the plan leaves them as they are:\n",
+            "> [!WARNING]\n> AWS refused these, or retired them; the plan leaves them as they are:\n",
         );
         for (message, addresses) in super::unavailable_groups(plan) {
             let names: Vec<String> = addresses.iter().map(|a| format!("`{a}`")).collect();

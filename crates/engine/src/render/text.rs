@@ -145,7 +145,7 @@ pub fn text(plan: &Plan, opts: &TextOptions) -> String {
             out,
             "{}",
             p.paint(
-                "Unavailable: AWS refused to read these; the plan leaves them as they are:",
+                "Unavailable: AWS refused these, or retired them; the plan leaves them as they are:",
                 Style::new().yellow().bold()
             )
         );

@@ -27,8 +27,8 @@ use time::OffsetDateTime;
 use self::rules::{Keys, Rules};
 use self::structure::{Issue, Seg, path_string};
 use self::yaml::{MAX_SPEC_BYTES, Node, Pos, Value};
-use crate::address::Kind;
-use crate::diagnostic::{Diagnostic, Diagnostics};
+use crate::diagnostic::{Diagnostic, Diagnostics, Severity};
+use crate::kind::{Kind, Lifecycle};
 use crate::resource::Resource;
 use crate::resources::ResolveError;
 use crate::spec::{ChannelKey, Spec};
@@ -65,8 +65,146 @@ impl LoadedSpec {
         })
     }
 
+    /// What is valid but will not do what the author expects, each at its
+    /// line: [`LoadedSpec::lifecycle_warnings`] and managed policy ARNs
+    /// that AWS does not have. Needs no AWS call and no secret.
+    pub fn warnings(&self) -> Vec<Diagnostic> {
+        let mut out = self.lifecycle_warnings();
+        out.extend(self.policy_warnings());
+        out
+    }
+
+    /// Managed policies the spec attaches that are not AWS managed policies
+    /// (the recipe's `AmazonPinpointServiceRole`): AWS refuses to attach
+    /// them (`NoSuchEntity`).
+    fn policy_warnings(&self) -> Vec<Diagnostic> {
+        let mut out = Vec::new();
+        for (role_key, role) in &self.spec.iam_roles {
+            for (i, arn) in role.managed_policy_arns.iter().enumerate() {
+                let Some(why) = not_aws_managed(arn) else {
+                    continue;
+                };
+                let generated = crate::resources::put_to_stream_policy(
+                    "arn:aws:kinesis:REGION:ACCOUNT:stream/NAME",
+                );
+                let how = match &role.allow_put_to_stream {
+                    Some(stream) => format!(
+                        "drop it: `allow_put_to_stream: {stream}` already generates the least-privilege inline policy {generated}"
+                    ),
+                    None => format!(
+                        "drop it, and give the role `allow_put_to_stream: <stream key>`, which generates the least-privilege inline policy {generated}"
+                    ),
+                };
+                let path = [
+                    key("iam_roles"),
+                    key(role_key),
+                    key("managed_policy_arns"),
+                    Seg::Index(i),
+                ];
+                let mut d = self.diagnostic(
+                    Issue::new(
+                        &path,
+                        format!("`{arn}` is not an AWS managed policy: {why}"),
+                    )
+                    .hint(how),
+                );
+                d.severity = Severity::Warning;
+                out.push(d);
+            }
+        }
+        out
+    }
+
+    /// One warning per kind AWS retired (see [`Kind::lifecycle`]) that the
+    /// spec uses, at the first resource of the kind, naming the line of
+    /// every resource of it. Needs no AWS call and no secret.
+    pub fn lifecycle_warnings(&self) -> Vec<Diagnostic> {
+        let mut by_kind: Vec<(Kind, Vec<(String, Pos)>)> = Vec::new();
+        for r in self.spec.unsealed_resources() {
+            if !r.address.kind.lifecycle().is_retired() {
+                continue;
+            }
+            let path = crate::resources::spec_path(&r.address);
+            let segs: Vec<Seg> = path.split('.').map(key).collect();
+            let pos = locate(&self.tree, &segs, true);
+            match by_kind.iter_mut().find(|(k, _)| *k == r.address.kind) {
+                Some((_, list)) => list.push((path, pos)),
+                None => by_kind.push((r.address.kind, vec![(path, pos)])),
+            }
+        }
+        by_kind
+            .into_iter()
+            .filter_map(|(kind, list)| {
+                let Lifecycle::Retired { since, successor } = kind.lifecycle() else {
+                    return None;
+                };
+                let mut list = list;
+                list.sort_by_key(|(_, pos)| (pos.line, pos.column));
+                let (first_path, first_pos) = list.first()?.clone();
+                let section = if kind.is_singleton() {
+                    first_path
+                } else {
+                    first_path.split('.').next().unwrap_or_default().to_owned()
+                };
+                let named: Vec<String> = list
+                    .iter()
+                    .map(|(p, pos)| format!("`{p}` (line {})", pos.line))
+                    .collect();
+                let issue = Issue::new(
+                    &[],
+                    format!(
+                        "AWS retired {} on {since}: {}",
+                        kind.plural(),
+                        named.join(", ")
+                    ),
+                )
+                .at(first_pos)
+                .hint(format!(
+                    "successor: {successor}. With `--api today` (the default against AWS) they are reported as retired, never changed; `--api classic` plans them for the classic Pinpoint API (the default with `--local`)"
+                ));
+                let mut d = self.diagnostic(issue);
+                d.severity = Severity::Warning;
+                d.path = section;
+                Some(d)
+            })
+            .collect()
+    }
+
+    /// The push credentials' health ([`crate::credentials::check`]) as
+    /// warnings at the fields they concern. Reads the secrets the spec
+    /// refers to; no value appears in a message.
+    pub fn credential_warnings(
+        &self,
+        now: OffsetDateTime,
+        warn_within: time::Duration,
+    ) -> Vec<Diagnostic> {
+        crate::credentials::check(&self.spec, &self.dir, now, warn_within)
+            .findings
+            .into_iter()
+            .map(|f| {
+                let segs: Vec<Seg> = f.path.split('.').map(key).collect();
+                let mut issue = Issue::new(&segs, f.message);
+                issue.hint = f.hint;
+                let mut d = self.diagnostic(issue);
+                d.severity = Severity::Warning;
+                d
+            })
+            .collect()
+    }
+
     fn diagnostic(&self, issue: Issue) -> Diagnostic {
         to_diagnostic(&self.path.display().to_string(), &self.tree, issue)
+    }
+}
+
+/// Why an ARN that looks like an AWS managed policy is not one, for the
+/// ARNs users are told to attach (the recipe's service role).
+fn not_aws_managed(arn: &str) -> Option<&'static str> {
+    match arn {
+        "arn:aws:iam::aws:policy/service-role/AmazonPinpointServiceRole" => Some(
+            "AWS publishes no policy of that name (the recipe's role needs only to write to the stream), so attaching it fails with `NoSuchEntity`",
+        ),
+        _ => None,
     }
 }
 
@@ -79,6 +217,7 @@ pub fn load(path: &Path) -> Result<LoadedSpec, Diagnostics> {
     let name = path.display().to_string();
     let whole_file = |message: String, hint: Option<&str>| {
         Diagnostics(vec![Diagnostic {
+            severity: Severity::Error,
             file: name.clone(),
             line: 0,
             column: 0,
@@ -126,6 +265,7 @@ pub fn load(path: &Path) -> Result<LoadedSpec, Diagnostics> {
             let line = valid.matches('\n').count() as u64 + 1;
             let column = valid.rsplit('\n').next().map_or(0, |l| l.chars().count()) as u64 + 1;
             return Err(Diagnostics(vec![Diagnostic {
+                severity: Severity::Error,
                 file: name,
                 line,
                 column,
@@ -171,6 +311,7 @@ fn validate(
     let one =
         |line: u64, column: u64, message: String, expected: Option<&str>, hint: Option<&str>| {
             Diagnostics(vec![Diagnostic {
+                severity: Severity::Error,
                 file: name.to_owned(),
                 line,
                 column,
@@ -268,6 +409,7 @@ fn to_diagnostic(file: &str, tree: &Node, issue: Issue) -> Diagnostic {
         .pos
         .unwrap_or_else(|| locate(tree, &issue.path, issue.on_key));
     Diagnostic {
+        severity: Severity::Error,
         file: file.to_owned(),
         line: pos.line,
         column: pos.column,

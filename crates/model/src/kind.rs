@@ -1,0 +1,296 @@
+//! What each kind of resource is, in one place: its name, and whether AWS
+//! still serves it.
+//!
+//! Every fact that depends on the kind is an exhaustive `match` on [`Kind`]
+//! (no `_ =>`), so that adding a kind makes the compiler name every place
+//! that must decide.
+//!
+//! # AWS lifecycle
+//!
+//! AWS ended support for Amazon Pinpoint on [`PINPOINT_END_OF_SUPPORT`]
+//! (2026-10-30). Its engagement features are gone; the app, the push
+//! channels and `SendMessages` live on as AWS End User Messaging Push.
+//! [`Kind::lifecycle`] says, per kind:
+//!
+//! | kind | today | AWS's successor |
+//! |---|---|---|
+//! | `iam_role` | live (IAM) | — |
+//! | `kinesis_stream` | live (Kinesis Data Streams) | — |
+//! | `app` | live (End User Messaging Push) | — |
+//! | `app_settings` | retired | none (no limits, quiet time or hook) |
+//! | `channel` | live (End User Messaging Push) | — |
+//! | `endpoint` | retired | Amazon Connect Customer Profiles |
+//! | `segment` | retired | Amazon Connect Customer Profiles segments |
+//! | `template` | retired | Amazon Connect message templates |
+//! | `campaign` | retired | Amazon Connect outbound campaigns |
+//! | `event_stream` | retired | events sent to Amazon Kinesis directly |
+//! | `alarm` | live (CloudWatch) | — |
+//!
+//! AWS's guide names endpoints, segments, campaigns, journeys and analytics;
+//! app settings (`limits`, `quiet_time`, `campaign_hook`), event streams and
+//! templates are retired here as well, as Terraform's AWS provider treats
+//! them and as AWS's offboarding steps (export the templates) imply.
+//!
+//! [`Api`] says which world a command plans for: [`Api::Today`] (AWS as it
+//! is, the default against AWS) or [`Api::Classic`] (the whole Pinpoint API,
+//! as the built-in emulator serves it by default).
+
+use std::fmt;
+use std::str::FromStr;
+
+use time::Date;
+use time::macros::date;
+
+use crate::address::AddressError;
+
+/// The kinds of resource a stack manages, in the order that creates follow.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Kind {
+    IamRole,
+    KinesisStream,
+    App,
+    AppSettings,
+    Channel,
+    Endpoint,
+    Segment,
+    Template,
+    Campaign,
+    EventStream,
+    Alarm,
+}
+
+impl Kind {
+    pub const ALL: [Kind; 11] = [
+        Kind::IamRole,
+        Kind::KinesisStream,
+        Kind::App,
+        Kind::AppSettings,
+        Kind::Channel,
+        Kind::Endpoint,
+        Kind::Segment,
+        Kind::Template,
+        Kind::Campaign,
+        Kind::EventStream,
+        Kind::Alarm,
+    ];
+
+    /// The snake_case name used in addresses, tags and output.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Kind::IamRole => "iam_role",
+            Kind::KinesisStream => "kinesis_stream",
+            Kind::App => "app",
+            Kind::AppSettings => "app_settings",
+            Kind::Channel => "channel",
+            Kind::Endpoint => "endpoint",
+            Kind::Segment => "segment",
+            Kind::Template => "template",
+            Kind::Campaign => "campaign",
+            Kind::EventStream => "event_stream",
+            Kind::Alarm => "alarm",
+        }
+    }
+
+    /// Singletons (one per stack) have an address without a key.
+    pub fn is_singleton(self) -> bool {
+        matches!(self, Kind::App | Kind::AppSettings | Kind::EventStream)
+    }
+}
+
+impl fmt::Display for Kind {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl FromStr for Kind {
+    type Err = AddressError;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        Kind::ALL
+            .into_iter()
+            .find(|k| k.as_str() == s)
+            .ok_or_else(|| AddressError(s.to_owned()))
+    }
+}
+
+/// The day AWS ended support for Amazon Pinpoint's engagement features.
+pub const PINPOINT_END_OF_SUPPORT: Date = date!(2026 - 10 - 30);
+
+/// Whether AWS serves a kind today.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Lifecycle {
+    /// Served, by this AWS service.
+    Live { service: &'static str },
+    /// Refused by AWS since `since`; `successor` is where AWS points.
+    Retired {
+        since: Date,
+        successor: &'static str,
+    },
+}
+
+impl Lifecycle {
+    pub fn is_retired(self) -> bool {
+        matches!(self, Lifecycle::Retired { .. })
+    }
+}
+
+impl Kind {
+    /// Whether AWS serves this kind today, and if not, since when and what
+    /// replaces it. See the [module docs](self#aws-lifecycle).
+    pub fn lifecycle(self) -> Lifecycle {
+        let retired = |successor| Lifecycle::Retired {
+            since: PINPOINT_END_OF_SUPPORT,
+            successor,
+        };
+        match self {
+            Kind::IamRole => Lifecycle::Live { service: "AWS IAM" },
+            Kind::KinesisStream => Lifecycle::Live {
+                service: "Amazon Kinesis Data Streams",
+            },
+            Kind::App | Kind::Channel => Lifecycle::Live {
+                service: "AWS End User Messaging Push",
+            },
+            Kind::AppSettings => retired(
+                "none: End User Messaging Push has no campaign limits, quiet time or campaign hook",
+            ),
+            Kind::Endpoint => retired(
+                "Amazon Connect Customer Profiles; for a test push, `reconcile send` to device tokens",
+            ),
+            Kind::Segment => retired("Amazon Connect Customer Profiles segments"),
+            Kind::Template => {
+                retired("Amazon Connect message templates (export the push templates)")
+            }
+            Kind::Campaign => retired("Amazon Connect outbound campaigns"),
+            Kind::EventStream => {
+                retired("Amazon Kinesis: send the app's events to the stream directly")
+            }
+            Kind::Alarm => Lifecycle::Live {
+                service: "Amazon CloudWatch",
+            },
+        }
+    }
+
+    /// The plural noun for people (`segments`, `app settings`).
+    pub fn plural(self) -> &'static str {
+        match self {
+            Kind::IamRole => "IAM roles",
+            Kind::KinesisStream => "Kinesis streams",
+            Kind::App => "apps",
+            Kind::AppSettings => "app settings",
+            Kind::Channel => "push channels",
+            Kind::Endpoint => "endpoints",
+            Kind::Segment => "segments",
+            Kind::Template => "push templates",
+            Kind::Campaign => "campaigns",
+            Kind::EventStream => "event streams",
+            Kind::Alarm => "alarms",
+        }
+    }
+}
+
+/// Which AWS a command plans for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Api {
+    /// AWS as it is today: retired kinds are refused, and any failure to
+    /// read one is reported as retired, never as an error or a change.
+    #[default]
+    Today,
+    /// The whole Pinpoint API as it was before its end of support (what the
+    /// built-in emulator serves unless told otherwise).
+    Classic,
+}
+
+impl Api {
+    pub const ALL: [Api; 2] = [Api::Today, Api::Classic];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Api::Today => "today",
+            Api::Classic => "classic",
+        }
+    }
+
+    /// Whether this API serves `kind`.
+    pub fn serves(self, kind: Kind) -> bool {
+        match self {
+            Api::Today => !kind.lifecycle().is_retired(),
+            Api::Classic => true,
+        }
+    }
+
+    /// What a refused read of `kind` says to the user: that AWS retired the
+    /// kind, its successor, and AWS's own answer (`code: message`).
+    pub fn retired_message(kind: Kind, aws_said: &str) -> String {
+        match kind.lifecycle() {
+            Lifecycle::Retired { since, successor } => format!(
+                "retired by AWS on {since} (successor: {successor}); AWS answered: {aws_said}"
+            ),
+            Lifecycle::Live { service } => format!("{service} refused it: {aws_said}"),
+        }
+    }
+}
+
+impl fmt::Display for Api {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// An `--api` value that is not `today` or `classic`.
+#[derive(Debug, thiserror::Error)]
+#[error("`{0}` is not an API (expected `today` or `classic`)")]
+pub struct ApiError(String);
+
+impl FromStr for Api {
+    type Err = ApiError;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        Api::ALL
+            .into_iter()
+            .find(|a| a.as_str() == s)
+            .ok_or_else(|| ApiError(s.to_owned()))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_engagement_kinds_are_retired_and_push_lives_on() {
+        let retired: Vec<&str> = Kind::ALL
+            .into_iter()
+            .filter(|k| k.lifecycle().is_retired())
+            .map(Kind::as_str)
+            .collect();
+        assert_eq!(
+            retired,
+            [
+                "app_settings",
+                "endpoint",
+                "segment",
+                "template",
+                "campaign",
+                "event_stream"
+            ]
+        );
+        assert!(Api::Today.serves(Kind::Channel));
+        assert!(!Api::Today.serves(Kind::Segment));
+        assert!(Api::Classic.serves(Kind::Segment));
+    }
+
+    #[test]
+    fn a_retired_message_names_the_date_the_successor_and_aws_s_answer() {
+        let m = Api::retired_message(Kind::Campaign, "BadRequestException: gone");
+        assert_eq!(
+            m,
+            "retired by AWS on 2026-10-30 (successor: Amazon Connect outbound campaigns); AWS answered: BadRequestException: gone"
+        );
+    }
+
+    #[test]
+    fn apis_parse_from_their_names() {
+        assert_eq!("today".parse::<Api>().unwrap(), Api::Today);
+        assert_eq!("classic".parse::<Api>().unwrap(), Api::Classic);
+        assert!("current".parse::<Api>().is_err());
+    }
+}
