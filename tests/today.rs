@@ -285,3 +285,45 @@ fn validate_warns_once_per_retired_kind_naming_its_lines() {
         assert!(w.contains("(line "), "{w}");
     }
 }
+
+#[test]
+fn export_against_today_writes_the_live_part_and_notes_what_aws_retired() {
+    let s = Scratch::new();
+    expect_code(
+        &s.run(&[
+            "apply",
+            "--local",
+            "--auto-approve",
+            "specs/flash-sale.yaml",
+        ]),
+        0,
+    );
+    let o = s.run(&[
+        "export",
+        "--local",
+        "--api",
+        "today",
+        "--app-name",
+        "ecommerce-mobile-app",
+        "--stack",
+        "flash-today",
+        "-o",
+        "specs/exported.yaml",
+    ]);
+    expect_code(&o, 0);
+    let err = stderr(&o);
+    for family in ["app settings", "segments", "campaigns", "the event stream"] {
+        assert!(
+            err.lines().any(|l| l.starts_with(&format!("note: {family}: not exported"))
+                && l.contains("retired by AWS on 2026-10-30")),
+            "no note for {family}: {err}"
+        );
+    }
+    let spec = std::fs::read_to_string(s.spec("exported.yaml")).unwrap();
+    for section in ["channels:", "alarms:"] {
+        assert!(spec.contains(section), "{spec}");
+    }
+    for section in ["segments:", "campaigns:", "event_stream:", "settings:"] {
+        assert!(!spec.contains(section), "{section} in {spec}");
+    }
+}

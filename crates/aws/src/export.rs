@@ -230,6 +230,12 @@ fn served<T>(
 }
 
 impl AwsProvider {
+    /// A family's result with a failure of a kind the API retired turned
+    /// into [`ProviderError::Unavailable`] (see [`AwsProvider::retired`]).
+    fn retire_err<T>(&self, kind: Kind, r: Result<T, ProviderError>) -> Result<T, ProviderError> {
+        r.map_err(|e| self.retired(kind, e))
+    }
+
     /// The app to export.
     async fn export_app(&self, which: &AppSelector) -> Result<ApplicationResponse, ExportError> {
         match which {
@@ -302,8 +308,21 @@ impl AwsProvider {
             }
         }
 
+        // Today's AWS has no app settings: not asked for (see `kind`).
+        let ask_settings = self.clients.api.serves(Kind::AppSettings);
         let (settings, channels, event_stream, endpoints, segment_list, campaign_list, alarms) = tokio::join!(
-            self.read_settings(&app_id),
+            async {
+                if ask_settings {
+                    self.read_settings(&app_id).await
+                } else {
+                    Err(ProviderError::Unavailable(
+                        reconcile_model::Api::retired_note(
+                            Kind::AppSettings,
+                            "not asked (`--api classic` asks)",
+                        ),
+                    ))
+                }
+            },
             self.read_channels(&app_id),
             self.read_event_stream(&app_id),
             async {
@@ -327,7 +346,11 @@ impl AwsProvider {
         );
 
         // The app and its settings.
-        let settings = match served(settings, "app settings", &mut notes)? {
+        let settings = match served(
+            self.retire_err(Kind::AppSettings, settings),
+            "app settings",
+            &mut notes,
+        )? {
             Some(r) => {
                 let s: AppSettings = spec_of(&r)?;
                 (s != AppSettings::default()).then_some(s)
@@ -342,14 +365,22 @@ impl AwsProvider {
 
         // Channels, credentials as placeholders.
         let mut placeholders = Vec::new();
-        let channels = match served(channels, "channels", &mut notes)? {
+        let channels = match served(
+            self.retire_err(Kind::Channel, channels),
+            "channels",
+            &mut notes,
+        )? {
             Some(list) => self.export_channels(&list, &mut placeholders, &mut notes)?,
             None => Channels::default(),
         };
 
         // Endpoints.
         let mut endpoint_specs = BTreeMap::new();
-        if let Some(list) = served(endpoints, "endpoints", &mut notes)? {
+        if let Some(list) = served(
+            self.retire_err(Kind::Endpoint, endpoints),
+            "endpoints",
+            &mut notes,
+        )? {
             for r in &list {
                 endpoint_specs.insert(r.address.key.clone(), spec_of(r)?);
             }
@@ -367,7 +398,12 @@ impl AwsProvider {
         let mut segment_keys: BTreeMap<String, String> = BTreeMap::new();
         let mut segment_versions: BTreeMap<String, i32> = BTreeMap::new();
         let mut segment_specs = BTreeMap::new();
-        let segment_list = served(segment_list, "segments", &mut notes)?.unwrap_or_default();
+        let segment_list = served(
+            self.retire_err(Kind::Segment, segment_list),
+            "segments",
+            &mut notes,
+        )?
+        .unwrap_or_default();
         let mut dimensional = Vec::new();
         for s in &segment_list {
             let name = s.name().unwrap_or_default();
@@ -393,7 +429,12 @@ impl AwsProvider {
         }
 
         // Campaigns and the templates they use.
-        let campaign_list = served(campaign_list, "campaigns", &mut notes)?.unwrap_or_default();
+        let campaign_list = served(
+            self.retire_err(Kind::Campaign, campaign_list),
+            "campaigns",
+            &mut notes,
+        )?
+        .unwrap_or_default();
         let mut kept = Vec::new();
         for c in &campaign_list {
             let deleted = c
@@ -480,7 +521,13 @@ impl AwsProvider {
         // The event stream with its stream and role.
         let mut kinesis_streams = BTreeMap::new();
         let mut iam_roles = BTreeMap::new();
-        let event_stream = match served(event_stream, "the event stream", &mut notes)?.flatten() {
+        let event_stream = match served(
+            self.retire_err(Kind::EventStream, event_stream),
+            "the event stream",
+            &mut notes,
+        )?
+        .flatten()
+        {
             Some(es) => {
                 let stream_arn = es.destination_stream_arn().unwrap_or_default().to_owned();
                 let role_arn = es.role_arn().unwrap_or_default().to_owned();

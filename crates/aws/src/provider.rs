@@ -102,6 +102,11 @@ impl AwsProvider {
         if self.clients.api.serves(kind) || err.is_retryable() {
             return err;
         }
+        if let ProviderError::Unavailable(m) = &err
+            && m.starts_with("retired by AWS")
+        {
+            return err;
+        }
         ProviderError::Unavailable(reconcile_model::Api::retired_message(
             kind,
             &crate::errors::aws_said(&err),

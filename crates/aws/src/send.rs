@@ -338,7 +338,7 @@ impl AwsProvider {
                 .map_err(|e| self.retired(Kind::Endpoint, e))
         } else {
             Err(ProviderError::Unavailable(
-                reconcile_model::Api::retired_message(Kind::Endpoint, "not asked"),
+                reconcile_model::Api::retired_note(Kind::Endpoint, "not asked"),
             ))
         };
         match by_id {

@@ -222,10 +222,21 @@ impl Api {
     /// kind, its successor, and AWS's own answer (`code: message`).
     pub fn retired_message(kind: Kind, aws_said: &str) -> String {
         match kind.lifecycle() {
-            Lifecycle::Retired { since, successor } => format!(
-                "retired by AWS on {since} (successor: {successor}); AWS answered: {aws_said}"
-            ),
+            Lifecycle::Retired { .. } => {
+                Self::retired_note(kind, &format!("AWS answered: {aws_said}"))
+            }
             Lifecycle::Live { service } => format!("{service} refused it: {aws_said}"),
+        }
+    }
+
+    /// That AWS retired `kind`, with its successor, then `note` (why it was
+    /// not asked, or what AWS answered).
+    pub fn retired_note(kind: Kind, note: &str) -> String {
+        match kind.lifecycle() {
+            Lifecycle::Retired { since, successor } => {
+                format!("retired by AWS on {since} (successor: {successor}); {note}")
+            }
+            Lifecycle::Live { service } => format!("served by {service}; {note}"),
         }
     }
 }
