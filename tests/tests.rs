@@ -18,4 +18,5 @@ mod kill;
 mod plan;
 mod recipe;
 mod today;
+mod trust;
 mod validate;

@@ -6,9 +6,7 @@ use std::path::Path;
 use std::sync::Arc;
 
 use miette::{IntoDiagnostic, Result, WrapErr, miette};
-use reconcile_engine::{
-    ApplyOutcome, ApplyReport, ExecOptions, Journal, Lock, OnFailure, Plan, live_fingerprint,
-};
+use reconcile_engine::{ApplyOutcome, ApplyReport, ExecOptions, Journal, Lock, OnFailure, Plan};
 
 use super::{common, progress};
 use crate::Outcome;
@@ -66,45 +64,64 @@ async fn apply_spec(global: &Global, args: &ApplyArgs<'_>) -> Result<Outcome> {
 }
 
 async fn apply_saved(global: &Global, args: &ApplyArgs<'_>) -> Result<Outcome> {
-    let plan = Plan::load(args.target)
+    let saved = Plan::load(args.target)
         .into_diagnostic()
         .wrap_err_with(|| format!("cannot load the plan `{}`", args.target.display()))?;
-    // The region comes from the flags or, when it still exists, the spec.
-    let spec_region = common::load_spec(Path::new(&plan.spec_path))
-        .ok()
-        .and_then(|l| l.spec.region);
-    let session = crate::connect::connect(
-        args.conn,
-        &global.state_dir,
-        spec_region.as_deref(),
-        &plan.stack,
-        Path::new(&plan.spec_dir),
-    )
-    .await?;
-    let _lock = take_lock(global, &plan.stack, "apply")?;
-    let desired: Vec<_> = plan
-        .changes
-        .iter()
-        .filter_map(|c| c.after.clone())
-        .collect();
-    let adopt = plan.changes.iter().any(|c| c.adopt);
-    let live = common::read_live(&session, &plan.stack, &desired, adopt).await?;
-    if live_fingerprint(&live) != plan.live_fingerprint {
+    // The plan is applied only if a fresh plan of its spec, against the
+    // account as it is now, would do exactly the same (see
+    // `reconcile_engine::bind`): the spec is loaded and its secrets
+    // resolved as for any apply.
+    let spec_path = Path::new(&saved.spec_path);
+    let desired = common::desired(spec_path, true).wrap_err_with(|| {
+        format!(
+            "the plan `{}` was made from `{}`, which must be there to check the plan against",
+            args.target.display(),
+            saved.spec_path
+        )
+    })?;
+    let session = common::session(&desired, args.conn, &global.state_dir).await?;
+    let _lock = take_lock(global, desired.stack(), "apply")?;
+    let adopt = saved.changes.iter().any(|c| c.adopt);
+    let fresh = common::plan_for(&desired, &session, adopt, spec_path).await?;
+    if fresh.live_fingerprint != saved.live_fingerprint && saved.stack == fresh.stack {
         return Err(miette!(
             help = "make a new plan with `reconcile plan --out` and apply that",
             "the account changed since the plan `{}` was made; nothing was applied",
             args.target.display()
         ));
     }
+    let differences = reconcile_engine::bind::differences(&saved, &fresh);
+    if !differences.is_empty() {
+        const SHOWN: usize = 20;
+        for d in differences.iter().take(SHOWN) {
+            eprintln!("  {d}");
+        }
+        if differences.len() > SHOWN {
+            eprintln!("  ... and {} more", differences.len() - SHOWN);
+        }
+        return Err(miette!(
+            help = "a saved plan applies only as `reconcile plan --out` wrote it, and only while the spec and the account are as they were; make a new plan and review that",
+            "the plan `{}` is not what a plan of `{}` would do now ({} difference(s), listed above); nothing was applied",
+            args.target.display(),
+            saved.spec_path,
+            differences.len()
+        ));
+    }
     print!(
         "{}",
-        super::plan::render_plan(&plan, PlanFormat::Text, global, false)
+        super::plan::render_plan(&fresh, PlanFormat::Text, global, false)
     );
-    if !plan.has_changes() {
-        return Ok(Outcome::Success);
+    if !fresh.conflicts.is_empty() {
+        return Err(miette!(
+            "{} resource(s) exist with a wanted name but are not this stack's; nothing was changed",
+            fresh.conflicts.len()
+        ));
     }
-    let report = execute(global, &session, &plan, args).await?;
-    Ok(report_outcome(&report))
+    if !fresh.has_changes() {
+        return Ok(unavailable_or(&fresh, Outcome::Success));
+    }
+    let report = execute(global, &session, &fresh, args).await?;
+    Ok(unavailable_or(&fresh, report_outcome(&report)))
 }
 
 async fn execute(

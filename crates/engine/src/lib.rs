@@ -18,6 +18,7 @@
 //! when one fails; [`reverse_plan`] turns a journal back into a plan that
 //! undoes the apply, which [`rollback`] runs; [`list_applies`] is the history.
 
+pub mod bind;
 pub mod change;
 pub mod diff;
 pub mod executor;
