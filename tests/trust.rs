@@ -135,7 +135,11 @@ fn a_secret_reference_pointed_elsewhere_is_refused() {
     write(&s, "p.json", &plan);
     assert_refused(&s, "p.json", "channel.gcm", &[FLASH]);
     let o = s.run(&["apply", "--local", "--auto-approve", "p.json"]);
-    assert!(stderr(&o).contains("/etc/passwd"), "the reference is named: {}", stderr(&o));
+    assert!(
+        stderr(&o).contains("/etc/passwd"),
+        "the reference is named: {}",
+        stderr(&o)
+    );
 }
 
 #[test]
@@ -168,7 +172,10 @@ fn an_unedited_plan_still_applies() {
     let plan = saved(&s, FLASH, "p.json");
     assert_eq!(change_action(&plan, "template.flash_sale"), "update");
     expect_code(&s.run(&["apply", "--local", "--auto-approve", "p.json"]), 0);
-    expect_code(&s.run(&["plan", "--local", "--detailed-exitcode", FLASH]), 0);
+    expect_code(
+        &s.run(&["plan", "--local", "--detailed-exitcode", FLASH]),
+        0,
+    );
 }
 
 fn change_action(plan: &Value, address: &str) -> String {

@@ -120,7 +120,9 @@ pub fn differences(saved: &Plan, fresh: &Plan) -> Vec<Difference> {
     saved_edges.sort();
     fresh_edges.sort();
     if saved_edges != fresh_edges {
-        out.push(whole("the order between changes (edges) differs".to_owned()));
+        out.push(whole(
+            "the order between changes (edges) differs".to_owned(),
+        ));
     }
     if saved.conflicts != fresh.conflicts {
         out.push(whole("the conflicts differ".to_owned()));
@@ -142,7 +144,10 @@ fn resource_differences(saved: Option<&Resource>, fresh: Option<&Resource>) -> V
     };
     let mut out = Vec::new();
     if s.address != f.address {
-        out.push(format!("address: saved `{}`, fresh `{}`", s.address, f.address));
+        out.push(format!(
+            "address: saved `{}`, fresh `{}`",
+            s.address, f.address
+        ));
     }
     for path in changed_paths(&s.attrs, &f.attrs) {
         let sensitive = s.sensitive.contains(&path) || f.sensitive.contains(&path);
@@ -273,7 +278,11 @@ mod tests {
 
     #[test]
     fn sensitive_values_are_masked() {
-        let mut c = resource(Kind::Channel, "gcm", json!({"write_only_fingerprint": "aa"}));
+        let mut c = resource(
+            Kind::Channel,
+            "gcm",
+            json!({"write_only_fingerprint": "aa"}),
+        );
         c.sensitive.insert("/write_only_fingerprint".into());
         let fresh = plan(vec![change(Action::NoOp, &c)]);
         let mut saved = fresh.clone();
