@@ -113,7 +113,7 @@ impl AwsProvider {
         }
     }
 
-    async fn stream_tags(
+    pub(crate) async fn stream_tags(
         &self,
         name: &str,
     ) -> Result<Option<BTreeMap<String, String>>, ProviderError> {

@@ -22,6 +22,7 @@ pub mod export;
 pub mod iam;
 pub mod ids;
 pub mod kinesis;
+pub mod ownership;
 pub mod paging;
 pub mod provider;
 pub mod read;

@@ -233,6 +233,10 @@ impl AwsProvider {
                 ))
             })
         };
+        // Ownership at every write (see `crate::ownership`).
+        if matches!(step.action, Action::Update | Action::Delete) {
+            Box::pin(self.ensure_owned(address, step.action, step.adopt)).await?;
+        }
         match step.action {
             Action::Create => Box::pin(self.create(address, after()?)).await.map(Some),
             Action::Update => Box::pin(self.update(address, step.before, after()?, step.adopt))

@@ -781,3 +781,93 @@ async fn destroy_from_another_machine_finds_and_removes_everything_the_stack_own
             .is_empty()
     );
 }
+
+#[tokio::test]
+async fn a_write_to_what_another_stack_took_over_after_the_read_is_refused() {
+    let env = Env::new().await;
+    let p = env.provider().await;
+    converge(&p, &env.desired(SPEC), false).await;
+
+    // The next plan updates the segment and the role, and deletes the alarm.
+    let changed = SPEC
+        .replace(
+            "PurchaseHistory: { values: [high-value] }",
+            "PurchaseHistory: { values: [vip] }",
+        )
+        .replace(
+            "    allow_put_to_stream: events\n",
+            "    allow_put_to_stream: events\n    description: changed\n",
+        );
+    let cut = changed.find("alarms:").unwrap();
+    let changed = &changed[..cut];
+    let desired = env.desired(changed);
+    let live = read(&p, &desired, false).await;
+    let changes = diff(&desired, &live);
+    let by = |a: &str| {
+        changes
+            .iter()
+            .find(|c| c.address.to_string() == a)
+            .unwrap_or_else(|| panic!("no change for {a}: {}", pending(&changes).join("; ")))
+    };
+    assert_eq!(by("segment.high_value").action, Action::Update);
+    assert_eq!(by("iam_role.writer").action, Action::Update);
+    assert_eq!(by("alarm.failures").action, Action::Delete);
+
+    // Between the read and the writes, another stack takes them over.
+    let takeover = |tags: &mut BTreeMap<String, String>| {
+        tags.insert("reconcile:stack".into(), "other".into());
+    };
+    env.em.with_state(|s| {
+        for app in s.pinpoint.apps.values_mut() {
+            for seg in app.segments.values_mut() {
+                takeover(&mut seg.tags);
+            }
+        }
+        for role in s.iam.roles.values_mut() {
+            for t in &mut role.tags {
+                if t.key == "reconcile:stack" {
+                    t.value = "other".into();
+                }
+            }
+        }
+        for alarm in s.cloudwatch.alarms.values_mut() {
+            for t in &mut alarm.tags {
+                if t.key == "reconcile:stack" {
+                    t.value = "other".into();
+                }
+            }
+        }
+    });
+    env.reset_counts();
+    for (address, action) in [
+        ("segment.high_value", Action::Update),
+        ("iam_role.writer", Action::Update),
+        ("alarm.failures", Action::Delete),
+    ] {
+        let c = by(address);
+        let err = p
+            .apply(&StepRequest {
+                action,
+                address: &c.address,
+                before: c.before.as_ref(),
+                after: c.after.as_ref(),
+                adopt: false,
+            })
+            .await
+            .expect_err("a write to another stack's resource");
+        match err {
+            ProviderError::Rejected { code, message } => {
+                assert_eq!(code, "NotOwned");
+                assert!(message.contains("stack `other`"), "{message}");
+            }
+            e => panic!("{address}: {e}"),
+        }
+    }
+    // Only the tag reads were sent; nothing was written.
+    let counts = env.counts();
+    let writes: Vec<&String> = counts
+        .keys()
+        .filter(|op| !op.contains(":Get") && !op.contains(":List") && !op.contains(":Describe"))
+        .collect();
+    assert!(writes.is_empty(), "{counts:?}");
+}
