@@ -17,6 +17,7 @@ mod help;
 mod kill;
 mod plan;
 mod recipe;
+mod show;
 mod today;
 mod trust;
 mod validate;

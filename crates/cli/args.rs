@@ -272,6 +272,18 @@ pub enum Command {
         #[arg(long, value_name = "DAYS")]
         fail_on_expiry: Option<u32>,
     },
+    /// Show a plan saved with `plan --out`, as `plan` showed it, without
+    /// any AWS call.
+    Show {
+        /// The saved plan (JSON).
+        plan: PathBuf,
+        /// Output format.
+        #[arg(long, value_enum, default_value_t = PlanFormat::Text)]
+        format: PlanFormat,
+        /// Also list resources without changes.
+        #[arg(long)]
+        show_unchanged: bool,
+    },
     /// Print the stack's dependency graph: the order `apply` follows.
     Graph {
         spec: PathBuf,

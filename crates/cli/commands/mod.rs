@@ -11,6 +11,7 @@ mod plan;
 mod progress;
 mod rollback;
 mod send;
+mod show;
 mod status;
 mod table;
 mod validate;
@@ -115,6 +116,11 @@ pub fn run(cli: Cli) -> Result<Outcome> {
             format,
             fail_on_expiry,
         } => status::run(&global, spec, conn, since, *format, *fail_on_expiry),
+        Command::Show {
+            plan,
+            format,
+            show_unchanged,
+        } => show::run(&global, plan, *format, *show_unchanged),
         Command::Graph { spec, format } => graph::run(spec, *format),
         Command::Export {
             app_id,
