@@ -191,8 +191,13 @@ pub fn fingerprint<'a>(
     let argon = if pepper.is_empty() {
         Argon2::new(Algorithm::Argon2id, Version::V0x13, params)
     } else {
-        Argon2::new_with_secret(pepper.as_bytes(), Algorithm::Argon2id, Version::V0x13, params)
-            .expect("argon2 takes a pepper of any length up to 4 GiB")
+        Argon2::new_with_secret(
+            pepper.as_bytes(),
+            Algorithm::Argon2id,
+            Version::V0x13,
+            params,
+        )
+        .expect("argon2 takes a pepper of any length up to 4 GiB")
     };
     let mut out = [0u8; 16];
     argon
