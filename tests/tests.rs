@@ -8,6 +8,7 @@ mod adopt;
 mod apply;
 mod build_once;
 mod cli_stack;
+mod completions;
 mod credentials;
 mod e2e;
 mod external;

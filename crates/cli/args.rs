@@ -316,6 +316,13 @@ pub enum Command {
         #[command(flatten)]
         conn: Connection,
     },
+    /// Print shell completions (bash, zsh, fish, elvish, powershell).
+    Completions {
+        #[arg(value_enum)]
+        shell: clap_complete::Shell,
+    },
+    /// Print the man page (roff), e.g. `reconcile man > reconcile.1`.
+    Man,
     /// Serve the local AWS emulator on 127.0.0.1.
     Emulator {
         /// Port (0 picks a free one).

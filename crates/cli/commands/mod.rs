@@ -2,6 +2,7 @@
 
 mod apply;
 mod common;
+mod completions;
 mod destroy;
 mod emulator;
 mod export;
@@ -116,6 +117,8 @@ pub fn run(cli: Cli) -> Result<Outcome> {
             format,
             fail_on_expiry,
         } => status::run(&global, spec, conn, since, *format, *fail_on_expiry),
+        Command::Completions { shell } => completions::completions(*shell),
+        Command::Man => completions::man(),
         Command::Show {
             plan,
             format,
