@@ -38,7 +38,11 @@ fn show_refuses_what_is_not_a_plan_at_once() {
     let s = Scratch::new();
     let o = s.run(&["show", "specs/flash-sale.yaml"]);
     expect_code(&o, 1);
-    assert!(stderr(&o).contains("is not a reconcile plan file"), "{}", stderr(&o));
+    assert!(
+        stderr(&o).contains("is not a reconcile plan file"),
+        "{}",
+        stderr(&o)
+    );
 
     let fifo = s.path().join("plan.json");
     let made = std::process::Command::new("mkfifo").arg(&fifo).status();

@@ -314,8 +314,9 @@ fn export_against_today_writes_the_live_part_and_notes_what_aws_retired() {
     let err = stderr(&o);
     for family in ["app settings", "segments", "campaigns", "the event stream"] {
         assert!(
-            err.lines().any(|l| l.starts_with(&format!("note: {family}: not exported"))
-                && l.contains("retired by AWS on 2026-10-30")),
+            err.lines()
+                .any(|l| l.starts_with(&format!("note: {family}: not exported"))
+                    && l.contains("retired by AWS on 2026-10-30")),
             "no note for {family}: {err}"
         );
     }
