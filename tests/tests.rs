@@ -11,6 +11,7 @@ mod cli_stack;
 mod completions;
 mod credentials;
 mod e2e;
+mod escape;
 mod external;
 mod faults;
 mod gitops;

@@ -1,8 +1,10 @@
 //! Logging, colour and error reporting.
 #![allow(clippy::print_stderr)]
 
+use std::fmt;
 use std::io::IsTerminal;
 
+use reconcile_model::escape::escape;
 use tracing_subscriber::EnvFilter;
 
 use crate::args::ColorChoice;
@@ -38,6 +40,63 @@ pub fn color_stdout(choice: ColorChoice) -> bool {
     }
 }
 
+/// Prints an error as miette renders it, with its message, causes and help
+/// [`escape`]d first: they quote file names, keys and AWS's messages, and
+/// the renderer prints them as they are.
 pub fn report_error(err: &miette::Report) {
-    eprintln!("{err:?}");
+    eprintln!("{:?}", miette::Report::new(Escaped::of(err)));
+}
+
+/// An error's text, escaped: its message, its causes in order, and its help
+/// (the only parts this program's errors have).
+#[derive(Debug)]
+struct Escaped {
+    message: String,
+    help: Option<String>,
+    source: Option<Box<Escaped>>,
+}
+
+impl Escaped {
+    fn of(err: &miette::Report) -> Self {
+        let mut chain: Vec<String> = err
+            .chain()
+            .map(|e| escape(&e.to_string()).into_owned())
+            .collect();
+        let mut source = None;
+        while chain.len() > 1 {
+            let message = chain.pop().unwrap_or_default();
+            source = Some(Box::new(Escaped {
+                message,
+                help: None,
+                source,
+            }));
+        }
+        Escaped {
+            message: chain.pop().unwrap_or_default(),
+            help: err.help().map(|h| escape(&h.to_string()).into_owned()),
+            source,
+        }
+    }
+}
+
+impl fmt::Display for Escaped {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.message)
+    }
+}
+
+impl std::error::Error for Escaped {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        self.source
+            .as_deref()
+            .map(|s| s as &(dyn std::error::Error + 'static))
+    }
+}
+
+impl miette::Diagnostic for Escaped {
+    fn help<'a>(&'a self) -> Option<Box<dyn fmt::Display + 'a>> {
+        self.help
+            .as_ref()
+            .map(|h| Box::new(h) as Box<dyn fmt::Display + 'a>)
+    }
 }

@@ -4,6 +4,10 @@
 //! The edges are the plan's own: the plan of the spec against an empty
 //! account, where every resource is created, orders its changes by exactly
 //! these edges. No account is read and no secret is resolved.
+//!
+//! Labels are addresses, whose keys come from the spec: they are
+//! [`escape`]d (no control character or bidi override in the output), then
+//! quoted for Mermaid or DOT.
 #![allow(clippy::print_stdout)]
 
 use std::collections::BTreeSet;
@@ -14,6 +18,7 @@ use std::path::Path;
 use miette::{IntoDiagnostic, Result};
 use reconcile_engine::{LiveState, Plan, make_plan};
 use reconcile_model::Address;
+use reconcile_model::escape::escape;
 
 use super::common;
 use crate::Outcome;
@@ -78,7 +83,7 @@ pub fn mermaid(plan: &Plan) -> String {
     };
     let mut out = String::from("graph TD\n");
     for (a, id) in &ids {
-        let label = a.to_string().replace('"', "#quot;");
+        let label = escape(&a.to_string()).replace('"', "#quot;");
         let _ = writeln!(out, "    {id}[\"{label}\"]");
     }
     for e in &plan.edges {
@@ -87,8 +92,12 @@ pub fn mermaid(plan: &Plan) -> String {
     out
 }
 
+/// A DOT string literal of `s`, escaped.
 fn dot_string(s: &str) -> String {
-    format!("\"{}\"", s.replace('\\', "\\\\").replace('"', "\\\""))
+    format!(
+        "\"{}\"",
+        escape(s).replace('\\', "\\\\").replace('"', "\\\"")
+    )
 }
 
 /// A Graphviz digraph: the same nodes and edges.
@@ -127,6 +136,25 @@ mod tests {
 
     #[test]
     fn dot_strings_are_escaped() {
-        assert_eq!(dot_string(r#"a"b\c"#), r#""a\"b\\c""#);
+        assert_eq!(dot_string(r#"a"b"#), r#""a\"b""#);
+        // The backslash is doubled by `escape`, then again for DOT, which
+        // shows `\\`: unambiguous in the picture too.
+        assert_eq!(dot_string(r"b\c"), r#""b\\\\c""#);
+        assert_eq!(dot_string("e\u{1b}[2J"), r#""e\\u{1b}[2J""#);
+    }
+
+    #[test]
+    fn mermaid_labels_show_control_characters_escaped() {
+        let segment = reconcile_model::Resource {
+            address: "segment.x\u{1b}[2J\u{202e}y".parse().unwrap(),
+            attrs: serde_json::json!({"name": "n"}),
+            write_only: std::collections::BTreeMap::new(),
+            sensitive: BTreeSet::new(),
+            depends_on: BTreeSet::new(),
+        };
+        let plan = make_plan("s", "s.yaml", ".", vec![segment], LiveState::default()).unwrap();
+        let out = mermaid(&plan);
+        assert!(out.contains(r#"["segment.x\u{1b}[2J\u{202e}y"]"#), "{out}");
+        assert!(!out.contains('\u{1b}') && !out.contains('\u{202e}'));
     }
 }

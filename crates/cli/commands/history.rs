@@ -5,6 +5,7 @@ use std::path::Path;
 
 use miette::{IntoDiagnostic, Result};
 use reconcile_engine::{HistoryOutcome, list_applies};
+use reconcile_model::escape::escape;
 
 use super::common;
 use crate::Outcome;
@@ -16,8 +17,9 @@ pub fn run(global: &Global, spec: &Path) -> Result<Outcome> {
     let applies = list_applies(&global.state_dir, stack).into_diagnostic()?;
     if applies.is_empty() {
         println!(
-            "Stack `{stack}` has no applies in `{}`.",
-            global.state_dir.display()
+            "Stack `{}` has no applies in `{}`.",
+            escape(stack),
+            escape(&global.state_dir.display().to_string())
         );
         return Ok(Outcome::Success);
     }
@@ -41,7 +43,7 @@ pub fn run(global: &Global, spec: &Path) -> Result<Outcome> {
         }
         println!(
             "{:<34} {:<20} {:<16} {:>7} {:>9} {:>6} {:>9} {:>6}",
-            a.apply_id,
+            escape(&a.apply_id),
             started,
             outcome,
             a.counts.planned,
@@ -51,7 +53,7 @@ pub fn run(global: &Global, spec: &Path) -> Result<Outcome> {
             a.counts.undone
         );
         if let Some(problem) = &a.problem {
-            println!("    {problem}");
+            println!("    {}", escape(problem));
         }
     }
     if applies

@@ -1,4 +1,8 @@
 //! Progress of an apply: a live view on a terminal, plain lines otherwise.
+//!
+//! Addresses (spec keys), errors (AWS's messages, which quote names) and skip
+//! reasons are [`escape`]d: a progress line is always one line, with no
+//! control character or bidi override in it.
 #![allow(clippy::print_stderr)]
 
 use std::io::{IsTerminal, Write};
@@ -6,6 +10,7 @@ use std::sync::Mutex;
 
 use indicatif::{ProgressBar, ProgressStyle};
 use reconcile_engine::{Action, ProgressEvent};
+use reconcile_model::escape::escape;
 
 /// Renders [`ProgressEvent`]s on stderr.
 pub struct View {
@@ -43,8 +48,10 @@ impl View {
     }
 
     pub fn event(&self, event: &ProgressEvent) {
+        let shown = |a: &reconcile_model::Address| escape(&a.to_string()).into_owned();
         match event {
             ProgressEvent::StepStarted { address, action } => {
+                let address = shown(address);
                 if let Some(bar) = &self.bar {
                     bar.set_message(format!("{} {address}", verb(*action, true)));
                 } else {
@@ -55,7 +62,7 @@ impl View {
                 if let Some(bar) = &self.bar {
                     bar.inc(1);
                 }
-                self.line(&format!("{address}: {}", verb(*action, false)));
+                self.line(&format!("{}: {}", shown(address), verb(*action, false)));
             }
             ProgressEvent::StepFailed {
                 address,
@@ -66,8 +73,10 @@ impl View {
                     bar.inc(1);
                 }
                 self.line(&format!(
-                    "{address}: {} failed: {error}",
-                    verb(*action, true)
+                    "{}: {} failed: {}",
+                    shown(address),
+                    verb(*action, true),
+                    escape(error)
                 ));
             }
             ProgressEvent::StepSkipped {
@@ -76,7 +85,7 @@ impl View {
                 if let Some(bar) = &self.bar {
                     bar.inc(1);
                 }
-                self.line(&format!("{address}: skipped ({reason})"));
+                self.line(&format!("{}: skipped ({})", shown(address), escape(reason)));
             }
             ProgressEvent::Retrying {
                 address,
@@ -85,18 +94,30 @@ impl View {
                 error,
                 ..
             } => self.line(&format!(
-                "{address}: try {attempt} failed ({error}); retrying in {:.1}s",
+                "{}: try {attempt} failed ({}); retrying in {:.1}s",
+                shown(address),
+                escape(error),
                 delay.as_secs_f64()
             )),
             ProgressEvent::RollbackStarted { steps } => {
                 self.line(&format!("Rolling back: {steps} step(s) to undo"));
             }
             ProgressEvent::UndoStarted { address, action } => {
-                self.line(&format!("{address}: undoing ({})...", action.as_str()));
+                self.line(&format!(
+                    "{}: undoing ({})...",
+                    shown(address),
+                    action.as_str()
+                ));
             }
-            ProgressEvent::Undone { address, .. } => self.line(&format!("{address}: undone")),
+            ProgressEvent::Undone { address, .. } => {
+                self.line(&format!("{}: undone", shown(address)));
+            }
             ProgressEvent::UndoFailed { address, error, .. } => {
-                self.line(&format!("{address}: undo failed: {error}"));
+                self.line(&format!(
+                    "{}: undo failed: {}",
+                    shown(address),
+                    escape(error)
+                ));
             }
         }
     }

@@ -9,6 +9,7 @@ use std::path::Path;
 use miette::{IntoDiagnostic, Result, WrapErr, miette};
 use reconcile_aws::send::{Message, SendReport, Target};
 use reconcile_model::LoadedSpec;
+use reconcile_model::escape::escape;
 
 use super::common;
 use super::table::Table;
@@ -152,7 +153,8 @@ fn or_dash(v: Option<&str>) -> String {
     v.unwrap_or("-").to_owned()
 }
 
-/// The deliveries as a table, with a closing line.
+/// The deliveries as a table, with a closing line. Endpoint ids,
+/// addresses and AWS's messages are escaped (the cells by [`Table`]).
 pub fn render_table(stack: &str, report: &SendReport) -> String {
     let mut t = Table::new(&["ENDPOINT", "ADDRESS", "STATUS", "CODE", "MESSAGE"]);
     for d in &report.deliveries {
@@ -169,8 +171,9 @@ pub fn render_table(stack: &str, report: &SendReport) -> String {
     let failed = report.deliveries.iter().filter(|d| !d.successful()).count();
     let noun = if total == 1 { "endpoint" } else { "endpoints" };
     let mut out = format!(
-        "Test push to {total} {noun} of stack `{stack}` (app `{}`):\n\n",
-        report.app_id
+        "Test push to {total} {noun} of stack `{}` (app `{}`):\n\n",
+        escape(stack),
+        escape(&report.app_id)
     );
     if report.via_addresses {
         out.push_str(

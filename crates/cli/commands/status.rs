@@ -8,6 +8,7 @@ use std::path::Path;
 use miette::{IntoDiagnostic, Result, WrapErr, miette};
 use reconcile_aws::status::{Part, StatusReport, Window};
 use reconcile_model::credentials::{self, Certificate, Health, Level};
+use reconcile_model::escape::escape;
 use time::{Duration, OffsetDateTime};
 
 use super::common;
@@ -91,8 +92,8 @@ pub fn run(
             {
                 eprintln!(
                     "error: `{}` ({}) expires {} ({}), within --fail-on-expiry {days} days",
-                    c.path,
-                    c.subject,
+                    escape(&c.path),
+                    escape(&c.subject),
                     c.not_after.date(),
                     days_left(c.not_after, end)
                 );
@@ -212,13 +213,14 @@ fn kpi_value(name: &str, v: f64) -> String {
     }
 }
 
-/// The report for people.
+/// The report for people. Names, ids and AWS's messages are escaped (the
+/// tables' cells by [`Table`]).
 pub fn render_table(r: &StatusReport) -> String {
-    let mut out = format!("Stack `{}` in {}\n", r.stack, r.region);
+    let mut out = format!("Stack `{}` in {}\n", escape(&r.stack), escape(&r.region));
     let mut notes = Footnotes::default();
     match &r.app {
         Some(app) => {
-            let _ = writeln!(out, "App   {} (id {})", app.name, app.id);
+            let _ = writeln!(out, "App   {} (id {})", escape(&app.name), escape(&app.id));
         }
         None => {
             out.push_str("App   none: no app carries this stack's tags here (apply the spec)\n");
@@ -333,8 +335,8 @@ pub fn render_table(r: &StatusReport) -> String {
             Some(es) if !es.present => "  not in the account\n".to_owned(),
             Some(es) => format!(
                 "  stream  {}\n  role    {}\n",
-                dash(es.destination_stream_arn.as_deref()),
-                dash(es.role_arn.as_deref())
+                escape(&dash(es.destination_stream_arn.as_deref())),
+                escape(&dash(es.role_arn.as_deref()))
             ),
         },
     );
@@ -375,7 +377,7 @@ pub fn render_table(r: &StatusReport) -> String {
     if !notes.0.is_empty() {
         out.push('\n');
         for (i, m) in notes.0.iter().enumerate() {
-            let _ = writeln!(out, "[{}] {m}", i + 1);
+            let _ = writeln!(out, "[{}] {}", i + 1, escape(m));
         }
     }
     out
@@ -427,9 +429,9 @@ fn render_credentials(health: &Health, now: OffsetDateTime) -> String {
             Level::Problem => "problem",
             Level::Warning => "warning",
         };
-        let _ = writeln!(out, "  {level}: {}", f.message);
+        let _ = writeln!(out, "  {level}: {}", escape(&f.message));
         if let Some(h) = &f.hint {
-            let _ = writeln!(out, "    hint: {h}");
+            let _ = writeln!(out, "    hint: {}", escape(h));
         }
     }
     out

@@ -1,4 +1,10 @@
 //! Aligned plain-text tables for the human output of `send` and `status`.
+//!
+//! Cells hold names, ids and AWS's messages: each is [`escape`]d as it is
+//! added, so no control character or bidi override reaches the terminal and
+//! no cell breaks its row, and the widths are those of what is printed.
+
+use reconcile_model::escape::escape;
 
 /// A table: a header row and rows of cells, columns padded to their widest
 /// cell. Columns whose cells are all empty are left out.
@@ -23,8 +29,10 @@ impl Table {
         self
     }
 
+    /// Adds a row; its cells are escaped.
     pub fn row(&mut self, cells: Vec<String>) {
-        self.rows.push(cells);
+        self.rows
+            .push(cells.into_iter().map(|c| escape(&c).into_owned()).collect());
     }
 
     pub fn is_empty(&self) -> bool {
@@ -89,6 +97,17 @@ mod tests {
         assert_eq!(
             t.render(),
             "  A          LONGER  C\n  x          1       end\n  wide cell          e\n"
+        );
+    }
+
+    #[test]
+    fn cells_are_escaped_and_aligned_as_printed() {
+        let mut t = Table::new(&["NAME", "NOTE"]);
+        t.row(vec!["red\u{1b}[31m".into(), "a\nb".into()]);
+        t.row(vec!["x\u{202e}y".into(), "ok".into()]);
+        assert_eq!(
+            t.render(),
+            "NAME           NOTE\nred\\u{1b}[31m  a\\nb\nx\\u{202e}y     ok\n"
         );
     }
 }

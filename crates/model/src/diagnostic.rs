@@ -2,6 +2,8 @@
 
 use std::fmt;
 
+use crate::escape::escape;
+
 /// How serious a [`Diagnostic`] is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, serde::Serialize)]
 #[serde(rename_all = "lowercase")]
@@ -54,9 +56,11 @@ pub struct Diagnostic {
 
 impl fmt::Display for Diagnostic {
     /// `file:line:col: error: message` (or `warning:`), then `  = expected: ...` and
-    /// `  = hint: ...` lines.
+    /// `  = hint: ...` lines. File, path, message, expected and hint quote the
+    /// spec (keys, values, the file's name), so each is [`escape`]d: one line
+    /// each, no control character or bidi override reaches the terminal.
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{}", self.file)?;
+        write!(f, "{}", escape(&self.file))?;
         if self.line > 0 {
             write!(f, ":{}", self.line)?;
             if self.column > 0 {
@@ -65,14 +69,14 @@ impl fmt::Display for Diagnostic {
         }
         write!(f, ": {}: ", self.severity.as_str())?;
         if !self.path.is_empty() {
-            write!(f, "`{}`: ", self.path)?;
+            write!(f, "`{}`: ", escape(&self.path))?;
         }
-        write!(f, "{}", self.message)?;
+        write!(f, "{}", escape(&self.message))?;
         if let Some(e) = &self.expected {
-            write!(f, "\n  = expected: {e}")?;
+            write!(f, "\n  = expected: {}", escape(e))?;
         }
         if let Some(h) = &self.hint {
-            write!(f, "\n  = hint: {h}")?;
+            write!(f, "\n  = hint: {}", escape(h))?;
         }
         Ok(())
     }

@@ -20,6 +20,7 @@
 pub mod address;
 pub mod credentials;
 pub mod diagnostic;
+pub mod escape;
 pub mod kind;
 pub mod load;
 pub mod resource;

@@ -3,9 +3,14 @@
 //! changes in order, warnings, conflicts and unavailable resources as alert
 //! blocks, and each change's fields folded in `<details>` with a ```` ```diff ````
 //! block.
+//!
+//! User-controlled text is [`escape`]d before the Markdown quoting (code
+//! spans, table cells, HTML): a control character or a bidi override shows as
+//! `\u{1b}`, both in a terminal and in the rendered comment.
 
 use std::fmt::Write;
 
+use reconcile_model::escape::escape;
 use similar::ChangeTag;
 
 use super::{Field, MASK_CHANGED, adopt_line, fields, show_path, summary_line, symbol, warning};
@@ -59,7 +64,7 @@ pub fn markdown(plan: &Plan) -> String {
             let _ = writeln!(
                 out,
                 "> - `{}`: {} (live id `{}`, {owner})",
-                c.address,
+                code(&c.address.to_string()),
                 cell(&c.message),
                 code(&c.live_id)
             );
@@ -71,7 +76,7 @@ pub fn markdown(plan: &Plan) -> String {
             "> [!WARNING]\n> AWS refused these, or retired them; the plan leaves them as they are:\n",
         );
         for (message, addresses) in super::unavailable_groups(plan) {
-            let names: Vec<String> = addresses.iter().map(|a| format!("`{a}`")).collect();
+            let names: Vec<String> = addresses.iter().map(|a| format!("`{}`", code(a))).collect();
             let _ = writeln!(out, "> - {}: {}", names.join(", "), cell(&message));
         }
         out.push('\n');
@@ -92,7 +97,7 @@ pub fn markdown(plan: &Plan) -> String {
             out,
             "| `{}` | `{}`{adopt} | {} |",
             symbol(c.action),
-            c.address,
+            code(&c.address.to_string()),
             cell(&c.reason)
         );
     }
@@ -107,8 +112,8 @@ pub fn markdown(plan: &Plan) -> String {
             out,
             "<details><summary><code>{} {}</code>: {}</summary>\n",
             html(symbol(c.action)),
-            html(&c.address.to_string()),
-            code_spans(&html(&c.reason))
+            html(&escape(&c.address.to_string())),
+            code_spans(&html(&escape(&c.reason)))
         );
         let body = lines.join("\n");
         let fence = "`".repeat(longest_backtick_run(&body).max(2) + 1);
@@ -161,14 +166,15 @@ fn diff_lines(change: &Change) -> Vec<String> {
     lines
 }
 
-/// Text for a table cell or a list item: no line breaks, no bare `|`.
+/// Text for a table cell or a list item: escaped (so no line break), no
+/// bare `|`.
 fn cell(text: &str) -> String {
-    text.replace(['\n', '\r'], " ").replace('|', "\\|")
+    escape(text).replace('|', "\\|")
 }
 
-/// Text inside a `code span`: backticks would end it.
+/// Text inside a `code span`: escaped, and backticks would end it.
 fn code(text: &str) -> String {
-    text.replace('`', "'")
+    escape(text).replace('`', "'")
 }
 
 /// Text inside HTML (`<summary>`).

@@ -8,9 +8,19 @@
 //! `(sensitive value changed)`. Secret values themselves never reach a plan
 //! (write-only fields hold references), so what is masked here are sensitive
 //! attributes and the hashes of the secrets.
+//!
+//! The text and Markdown renderings also [`escape`] every piece of
+//! user-controlled text they show (stack, spec path, addresses, reasons,
+//! paths, values, body lines, AWS's messages): a control character or a bidi
+//! override in a spec key, a name or a template body shows as `\u{1b}` or
+//! `\u{202e}`, never raw. [`fields()`] hands both renderers fields already
+//! escaped; a body keeps its line breaks as separate lines, each printed
+//! behind the renderer's indentation and marker. The JSON rendering is left
+//! as serde writes it (it escapes control characters itself).
 
 use std::collections::BTreeSet;
 
+use reconcile_model::escape::{escape, escape_json};
 use reconcile_model::resource::FINGERPRINT_ATTR;
 use reconcile_model::{Kind, Resource};
 use serde_json::Value;
@@ -230,11 +240,12 @@ fn leaves(value: &Value, path: &mut String, out: &mut Vec<(String, Value)>) {
     }
 }
 
-/// A value on one line (compact JSON); a masked value as the bare mask.
+/// A value on one line (compact JSON, escaped: still JSON); a masked value
+/// as the bare mask.
 pub(crate) fn show(value: &Value) -> String {
     match value {
         Value::String(s) if s == MASK => MASK.to_owned(),
-        other => serde_json::to_string(other).unwrap_or_default(),
+        other => escape_json(&serde_json::to_string(other).unwrap_or_default()).into_owned(),
     }
 }
 
@@ -276,8 +287,61 @@ fn whole_body(text: &str, tag: ChangeTag) -> Vec<BodyLine> {
 
 /// The field-level details of a change: every field of a create or delete,
 /// the changed fields of an update or replace, nothing for a no-op. Values
-/// are masked.
+/// are masked, and everything in them is escaped, ready to print: paths,
+/// values ([`show`]) and each line of a body.
 pub(crate) fn fields(change: &Change) -> Vec<Field> {
+    raw_fields(change).into_iter().map(escaped).collect()
+}
+
+/// A field's path and body lines escaped (its values are escaped by
+/// [`show`]).
+fn escaped(field: Field) -> Field {
+    let path = |p: String| escape(&p).into_owned();
+    match field {
+        Field::Added { path: p, value } => Field::Added {
+            path: path(p),
+            value,
+        },
+        Field::Removed { path: p, value } => Field::Removed {
+            path: path(p),
+            value,
+        },
+        Field::Changed {
+            path: p,
+            old,
+            new,
+            forces,
+        } => Field::Changed {
+            path: path(p),
+            old,
+            new,
+            forces,
+        },
+        Field::Body {
+            path: p,
+            lines,
+            forces,
+        } => Field::Body {
+            path: path(p),
+            lines: lines
+                .into_iter()
+                .map(|l| BodyLine {
+                    tag: l.tag,
+                    parts: l
+                        .parts
+                        .into_iter()
+                        .map(|(emph, s)| (emph, escape(&s).into_owned()))
+                        .collect(),
+                })
+                .collect(),
+            forces,
+        },
+        Field::SecretChanged { path: p } => Field::SecretChanged { path: path(p) },
+    }
+}
+
+/// [`fields`] before escaping.
+fn raw_fields(change: &Change) -> Vec<Field> {
     let sensitive = &change.sensitive;
     let one_side = |resource: Option<&Resource>, added: bool| {
         let mut found = Vec::new();

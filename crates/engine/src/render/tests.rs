@@ -348,3 +348,109 @@ fn sensitive_values_never_appear() {
         "{plain}"
     );
 }
+
+/// Control characters and bidi overrides everywhere a spec or AWS puts
+/// text: keys, names, a template body, AWS's messages, a conflict's live id.
+fn hostile_plan() -> Plan {
+    let body = |tail: &str| format!("Line one\u{1b}[1A\nline two\u{202e}\rfake {tail} 🔥 café");
+    let desired = vec![
+        res("app", json!({"name": "shop\u{1b}[31m\u{202e}ppa"}), &[]),
+        res(
+            "endpoint.ios\u{1b}[2J\u{7}1",
+            json!({"address": "token\u{0}\u{9b}1", "channel_type": "APNS"}),
+            &[],
+        ),
+        res(
+            "template.promo",
+            json!({"name": "promo", "default": {"title": "Sale\u{1b}[5m", "body": body("new")}}),
+            &[],
+        ),
+        res("template.t\u{2066}x\u{2069}", json!({"name": "t"}), &[]),
+    ];
+    let live = LiveState {
+        resources: vec![
+            res("app", json!({"name": "shop\u{1b}[31m\u{202e}ppa"}), &[]),
+            res(
+                "template.promo",
+                json!({"name": "promo", "default": {"title": "Sale", "body": body("old")}}),
+                &[],
+            ),
+            res(
+                "segment.gone\u{1b}]0;pwned\u{7}",
+                json!({"name": "gone\u{200e}"}),
+                &[],
+            ),
+        ],
+        conflicts: vec![Conflict {
+            address: "template.t\u{2066}x\u{2069}".parse().unwrap(),
+            live_id: "t\u{1b}[8m".into(),
+            owner: Some("other\u{202e}".into()),
+            message: "a push template named `t\u{2066}x\u{2069}` exists\nPlan: 0 to create".into(),
+        }],
+        unavailable: vec![Unavailable {
+            address: Address::new(Kind::Campaign, "*"),
+            message: "AWS said \u{1b}[31mno\u{1b}[0m".into(),
+        }],
+        ..LiveState::default()
+    };
+    make_plan(
+        "shop",
+        "specs/\u{1b}[31mshop\u{202e}.yaml",
+        "/",
+        desired,
+        live,
+    )
+    .unwrap()
+}
+
+#[test]
+fn hostile_text_is_escaped_in_text_and_markdown() {
+    let plan = hostile_plan();
+    let plain = text(
+        &plan,
+        &TextOptions {
+            color: false,
+            show_no_op: true,
+        },
+    );
+    let md = markdown(&plan);
+    for rendering in [&plain, &md] {
+        let raw: Vec<char> = rendering
+            .chars()
+            .filter(|c| *c != '\n' && reconcile_model::escape::is_unsafe(*c))
+            .collect();
+        assert!(raw.is_empty(), "{raw:?} reached:\n{rendering}");
+        // Ordinary Unicode is kept.
+        assert!(rendering.contains("🔥 café"), "{rendering}");
+    }
+    // With colour, the only escapes are the painter's own (ESC `[`, never a
+    // bell, a bidi override or a cursor move).
+    let coloured = text(
+        &plan,
+        &TextOptions {
+            color: true,
+            show_no_op: true,
+        },
+    );
+    assert!(!coloured.contains(['\u{7}', '\u{202e}', '\u{2066}', '\u{0}']));
+    assert!(!coloured.contains("\u{1b}[1A") && !coloured.contains("\u{1b}[2J"));
+    insta::assert_snapshot!("hostile_text", plain);
+    insta::assert_snapshot!("hostile_markdown", md);
+}
+
+#[test]
+fn hostile_text_in_json_is_left_to_serde() {
+    // The JSON rendering is a contract: serde's escaping (`\u001b`), and
+    // the characters JSON allows raw (U+202E) kept raw.
+    let plan = hostile_plan();
+    let out = serde_json::to_string_pretty(&json(&plan)).unwrap();
+    assert!(
+        out.contains("\"name\": \"shop\\u001b[31m\u{202e}ppa\""),
+        "{out}"
+    );
+    assert!(
+        out.contains("\"spec_path\": \"specs/\\u001b[31mshop\u{202e}.yaml\""),
+        "{out}"
+    );
+    assert!(!out.contains("\\u{"), "{out}");
+}

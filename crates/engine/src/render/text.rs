@@ -6,10 +6,16 @@
 //! Colour is the caller's decision ([`TextOptions::color`]): the CLI turns it
 //! on for a terminal without `NO_COLOR`. Without colour, the changed words of
 //! a body line are marked `[-old-]` and `{+new+}` (git's word-diff marks).
+//!
+//! User-controlled text (stack, spec path, addresses, reasons, conflicts,
+//! AWS's messages, and through [`fields`] every path, value and body line)
+//! is [`escape`]d: no control character or bidi override is printed raw, and
+//! no value can start a line of its own.
 
 use std::fmt::Write;
 
 use owo_colors::{OwoColorize, Style};
+use reconcile_model::escape::escape;
 use similar::ChangeTag;
 
 use super::{
@@ -65,7 +71,12 @@ fn label(action: Action) -> &'static str {
 pub fn text(plan: &Plan, opts: &TextOptions) -> String {
     let p = Painter { color: opts.color };
     let mut out = String::new();
-    let _ = writeln!(out, "Stack `{}`, spec `{}`\n", plan.stack, plan.spec_path);
+    let _ = writeln!(
+        out,
+        "Stack `{}`, spec `{}`\n",
+        escape(&plan.stack),
+        escape(&plan.spec_path)
+    );
 
     let shown: Vec<&Change> = plan
         .changes
@@ -107,7 +118,12 @@ pub fn text(plan: &Plan, opts: &TextOptions) -> String {
             )
         );
         for w in &warnings {
-            let _ = writeln!(out, "  {} {w}", p.paint("!", Style::new().red().bold()));
+            let _ = writeln!(
+                out,
+                "  {} {}",
+                p.paint("!", Style::new().red().bold()),
+                escape(w)
+            );
         }
         out.push('\n');
     }
@@ -124,15 +140,15 @@ pub fn text(plan: &Plan, opts: &TextOptions) -> String {
         for c in &plan.conflicts {
             let owner = c.owner.as_ref().map_or_else(
                 || "owned by no stack".to_owned(),
-                |o| format!("owned by stack `{o}`"),
+                |o| format!("owned by stack `{}`", escape(o)),
             );
             let _ = writeln!(
                 out,
                 "  {} {}: {} (live id `{}`, {owner})",
                 p.paint("!", Style::new().yellow().bold()),
-                c.address,
-                c.message,
-                c.live_id
+                escape(&c.address.to_string()),
+                escape(&c.message),
+                escape(&c.live_id)
             );
         }
         out.push_str(
@@ -154,9 +170,9 @@ pub fn text(plan: &Plan, opts: &TextOptions) -> String {
                 out,
                 "  {} {}",
                 p.paint("?", Style::new().yellow().bold()),
-                addresses.join(", ")
+                escape(&addresses.join(", "))
             );
-            let _ = writeln!(out, "    {message}");
+            let _ = writeln!(out, "    {}", escape(&message));
         }
         out.push('\n');
     }
@@ -175,12 +191,15 @@ fn block(out: &mut String, p: &Painter, change: &Change) {
         out,
         "{} {}{adopt}",
         p.action(change.action, &format!("{:>3}", symbol(change.action))),
-        p.paint(&change.address.to_string(), Style::new().bold())
+        p.paint(&escape(&change.address.to_string()), Style::new().bold())
     );
     let _ = writeln!(
         out,
         "      {}",
-        p.paint(&format!("# {}", change.reason), Style::new().dimmed())
+        p.paint(
+            &format!("# {}", escape(&change.reason)),
+            Style::new().dimmed()
+        )
     );
     for field in fields(change) {
         field_line(out, p, &field);
