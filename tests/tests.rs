@@ -19,6 +19,7 @@ mod help;
 mod kill;
 mod plan;
 mod recipe;
+mod rollback;
 mod show;
 mod today;
 mod trust;

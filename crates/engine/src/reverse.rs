@@ -20,12 +20,28 @@
 //! (the goal) with the live resource (where it is now), so steps whose
 //! outcome is unknown (in flight at a crash, lost responses) are undone only
 //! if they took effect, and partly completed earlier rollbacks are finished.
+//!
+//! # Campaigns on `segment_version: latest`
+//!
+//! Undoing a segment's update does not bring its old version back: AWS
+//! gives the segment a new version. A campaign on `latest` is recorded as
+//! `latest` in both images (the provider folds the number), so comparing
+//! images alone would leave it on the version the apply moved it to, one
+//! behind the segment, and the next plan of the original spec would show
+//! `segment_version: 2 -> "latest"`. So, as the forward plan does
+//! ([`diff()`](crate::diff())), a campaign whose goal follows a segment
+//! that the reverse plan updates is written too ("moves to its new
+//! version", undoing the apply's step of it), and after that segment: the
+//! reversed edge `campaign -> segment` is turned round. A pinned version is
+//! a number in the goal and is written back as it was. A campaign that
+//! follows such a segment but has no step left to undo in this apply is
+//! named in [`ReversePlan::notes`].
 
 use std::cmp::Reverse;
 use std::collections::{BTreeMap, BTreeSet, BinaryHeap};
 
 use reconcile_model::resource::FINGERPRINT_ATTR;
-use reconcile_model::{Address, Resource, WriteOnly};
+use reconcile_model::{Address, Kind, Resource, WriteOnly};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
@@ -60,9 +76,10 @@ pub struct ReversePlan {
     pub inexact: Vec<(Address, String)>,
     /// Resources changed in the account after the apply left them.
     pub drifted: Vec<Address>,
-    /// Things to tell the user that need no action (an adopted resource
-    /// keeps the stack's tags; a step whose outcome was unknown had no
-    /// effect).
+    /// Things to tell the user that the rollback does not act on (an
+    /// adopted resource keeps the stack's tags; a step whose outcome was
+    /// unknown had no effect; a campaign on `latest` that cannot follow its
+    /// segment's new version until the next apply).
     pub notes: Vec<(Address, String)>,
 }
 
@@ -145,6 +162,9 @@ pub fn reverse_plan(journal: &JournalState, live: &LiveState) -> ReversePlan {
         notes: Vec::new(),
     };
     let mut changes: Vec<(usize, Change)> = Vec::new();
+    // Touched resources already back at their goal: a campaign among them
+    // may still have to follow its segment (see the module docs).
+    let mut settled: Vec<Settled> = Vec::new();
 
     for (address, steps) in by_address {
         let pending: Vec<&StepState> = steps
@@ -188,7 +208,16 @@ pub fn reverse_plan(journal: &JournalState, live: &LiveState) -> ReversePlan {
             (Some(_), Some(_)) if was_replaced && pending.len() >= 2 => Some(Action::Replace),
             (Some(_), Some(_)) => Some(Action::Update),
         };
+        let order = pending.iter().map(|s| rank[&s.step_id]).max().unwrap_or(0);
         let Some(action) = action else {
+            if let (Some(goal), Some(current)) = (goal, current) {
+                settled.push(Settled {
+                    goal: goal.clone(),
+                    current: current.clone(),
+                    step_id: pending[pending.len() - 1].step_id,
+                    order,
+                });
+            }
             if !certain {
                 out.notes.push((
                     address.clone(),
@@ -240,7 +269,6 @@ pub fn reverse_plan(journal: &JournalState, live: &LiveState) -> ReversePlan {
             before.as_ref().map(|r| &r.attrs),
             after.as_ref().map(|r| &r.attrs),
         );
-        let order = pending.iter().map(|s| rank[&s.step_id]).max().unwrap_or(0);
         changes.push((
             order,
             Change {
@@ -256,10 +284,191 @@ pub fn reverse_plan(journal: &JournalState, live: &LiveState) -> ReversePlan {
         ));
     }
 
+    let moved = follow_segments(&mut out, &mut changes, settled);
     let members: BTreeSet<Address> = changes.iter().map(|(_, c)| c.address.clone()).collect();
     out.plan.edges = reverse_edges(&journal.header.edges, &members);
+    order_followers(&mut out, &changes, &moved);
+    note_stranded_followers(&mut out, &changes, live, &moved);
     out.plan.changes = order_changes(changes, &out.plan.edges);
     out
+}
+
+/// A touched resource the reverse plan leaves alone: its goal equals the
+/// live resource.
+struct Settled {
+    goal: Resource,
+    current: Resource,
+    /// The last step of it that may have had effect and is not undone.
+    step_id: StepId,
+    order: usize,
+}
+
+/// The segment whose current version `r` follows, if any: a campaign on
+/// `segment_version: latest` follows the segment it targets.
+fn followed_segment(r: &Resource) -> Option<Address> {
+    match r.address.kind {
+        Kind::Campaign => {
+            let latest = r.attrs.get("segment_version").and_then(Value::as_str) == Some("latest");
+            let segment = r.attrs.get("segment").and_then(Value::as_str)?;
+            latest.then(|| Address::new(Kind::Segment, segment))
+        }
+        Kind::IamRole
+        | Kind::KinesisStream
+        | Kind::App
+        | Kind::AppSettings
+        | Kind::Channel
+        | Kind::Endpoint
+        | Kind::Segment
+        | Kind::Template
+        | Kind::EventStream
+        | Kind::Alarm => None,
+    }
+}
+
+/// Whether `change` gives its resource a new version that followers move
+/// to: an update of a segment (AWS versions every segment update).
+fn makes_new_version(change: &Change) -> bool {
+    match change.address.kind {
+        Kind::Segment => change.action == Action::Update,
+        Kind::IamRole
+        | Kind::KinesisStream
+        | Kind::App
+        | Kind::AppSettings
+        | Kind::Channel
+        | Kind::Endpoint
+        | Kind::Template
+        | Kind::Campaign
+        | Kind::EventStream
+        | Kind::Alarm => false,
+    }
+}
+
+/// Adds an update for every settled resource that follows a segment the
+/// reverse plan updates (undoing its last step). Returns the segments that
+/// get a new version.
+fn follow_segments(
+    out: &mut ReversePlan,
+    changes: &mut Vec<(usize, Change)>,
+    settled: Vec<Settled>,
+) -> BTreeSet<Address> {
+    let moved: BTreeSet<Address> = changes
+        .iter()
+        .filter(|(_, c)| makes_new_version(c))
+        .map(|(_, c)| c.address.clone())
+        .collect();
+    for s in settled {
+        let Some(segment) = followed_segment(&s.goal).filter(|a| moved.contains(a)) else {
+            continue;
+        };
+        let address = s.goal.address.clone();
+        out.undoes.push(UndoLink {
+            address: address.clone(),
+            action: Action::Update,
+            step_id: s.step_id,
+        });
+        let mut sensitive = s.current.sensitive.clone();
+        sensitive.extend(s.goal.sensitive.iter().cloned());
+        changes.push((
+            s.order,
+            Change {
+                address,
+                action: Action::Update,
+                before: Some(s.current),
+                after: Some(s.goal),
+                adopt: false,
+                changed_paths: Vec::new(),
+                sensitive,
+                reason: format!(
+                    "targets `{segment}`, which changes back: moves to its new version"
+                ),
+            },
+        ));
+    }
+    moved
+}
+
+/// Orders every change whose goal follows a segment in `moved` after that
+/// segment's update (the reversed edge ran the other way), unless another
+/// path already orders the follower first (then it is noted).
+fn order_followers(out: &mut ReversePlan, changes: &[(usize, Change)], moved: &BTreeSet<Address>) {
+    for (_, change) in changes {
+        let Some(segment) = change
+            .after
+            .as_ref()
+            .and_then(followed_segment)
+            .filter(|a| moved.contains(a))
+        else {
+            continue;
+        };
+        let follower = &change.address;
+        let mut edges: Vec<Edge> = out
+            .plan
+            .edges
+            .iter()
+            .filter(|e| !(&e.before == follower && e.after == segment))
+            .cloned()
+            .collect();
+        if reaches(&edges, follower, &segment) {
+            out.notes.push((
+                follower.clone(),
+                format!(
+                    "must be written before `{segment}`, so it keeps that segment's earlier version; `reconcile apply` moves it to the new one"
+                ),
+            ));
+            continue;
+        }
+        edges.push(Edge {
+            before: segment,
+            after: follower.clone(),
+        });
+        edges.sort();
+        edges.dedup();
+        out.plan.edges = edges;
+    }
+}
+
+/// Names the live resources that follow a segment in `moved` but get no
+/// change: this apply left no step of them to undo, so the rollback cannot
+/// write them and they stay on the segment's earlier version.
+fn note_stranded_followers(
+    out: &mut ReversePlan,
+    changes: &[(usize, Change)],
+    live: &LiveState,
+    moved: &BTreeSet<Address>,
+) {
+    let changed: BTreeSet<&Address> = changes.iter().map(|(_, c)| &c.address).collect();
+    for r in &live.resources {
+        let Some(segment) = followed_segment(r).filter(|a| moved.contains(a)) else {
+            continue;
+        };
+        if !changed.contains(&r.address) {
+            out.notes.push((
+                r.address.clone(),
+                format!(
+                    "follows `{segment}` (`segment_version: latest`), which this rollback changes, but this apply left no step of it to undo; `reconcile apply` moves it to the segment's new version"
+                ),
+            ));
+        }
+    }
+}
+
+/// Whether `to` can be reached from `from` along `edges`.
+fn reaches(edges: &[Edge], from: &Address, to: &Address) -> bool {
+    let mut next: BTreeMap<&Address, Vec<&Address>> = BTreeMap::new();
+    for e in edges {
+        next.entry(&e.before).or_default().push(&e.after);
+    }
+    let mut seen: BTreeSet<&Address> = BTreeSet::new();
+    let mut stack = vec![from];
+    while let Some(a) = stack.pop() {
+        if a == to {
+            return true;
+        }
+        if seen.insert(a) {
+            stack.extend(next.get(a).into_iter().flatten().copied());
+        }
+    }
+    false
 }
 
 /// Whether a step may have changed the account.
@@ -684,5 +893,143 @@ mod tests {
             .map(|c| (c.address.to_string(), c.action))
             .collect();
         assert_eq!(actions, vec![("segment.b".to_owned(), Action::Update)]);
+    }
+
+    /// Apply B updated `segment.s` and moved `campaign.c` (on `latest`) to
+    /// its new version; both images of the campaign say `latest`.
+    fn segment_and_follower(records_after: Vec<Record>) -> JournalState {
+        let mut records = done(
+            0,
+            Action::Update,
+            Some(res("segment.s", json!({ "dims": "A" }))),
+            Some(res("segment.s", json!({ "dims": "B" }))),
+        );
+        records.extend(records_after);
+        journal(&[("segment.s", "campaign.c")], records)
+    }
+
+    fn campaign(version: Value, name: &str) -> Resource {
+        res(
+            "campaign.c",
+            json!({ "name": name, "segment": "s", "segment_version": version }),
+        )
+    }
+
+    #[test]
+    fn a_campaign_on_latest_follows_the_segment_the_rollback_updates() {
+        let c = campaign(json!("latest"), "c");
+        let state = segment_and_follower(done(1, Action::Update, Some(c.clone()), Some(c.clone())));
+        let now = live(vec![res("segment.s", json!({ "dims": "B" })), c]);
+        let rp = reverse_plan(&state, &now);
+        let actions: Vec<(String, Action)> = rp
+            .plan
+            .changes
+            .iter()
+            .map(|c| (c.address.to_string(), c.action))
+            .collect();
+        assert_eq!(
+            actions,
+            vec![
+                ("segment.s".to_owned(), Action::Update),
+                ("campaign.c".to_owned(), Action::Update),
+            ],
+            "the segment first, then the campaign that follows it"
+        );
+        assert_eq!(
+            rp.plan.edges,
+            vec![Edge {
+                before: addr("segment.s"),
+                after: addr("campaign.c"),
+            }]
+        );
+        let follower = &rp.plan.changes[1];
+        assert!(follower.changed_paths.is_empty());
+        assert!(
+            follower.reason.contains("moves to its new version"),
+            "{}",
+            follower.reason
+        );
+        assert!(rp.undoes.contains(&UndoLink {
+            address: addr("campaign.c"),
+            action: Action::Update,
+            step_id: 1,
+        }));
+        assert!(rp.drifted.is_empty() && rp.notes.is_empty(), "{rp:?}");
+    }
+
+    #[test]
+    fn a_pinned_campaign_stays_as_it_is() {
+        let c = campaign(json!(1), "c");
+        let state = segment_and_follower(done(1, Action::Update, Some(c.clone()), Some(c.clone())));
+        let rp = reverse_plan(
+            &state,
+            &live(vec![res("segment.s", json!({ "dims": "B" })), c]),
+        );
+        let addresses: Vec<String> = rp
+            .plan
+            .changes
+            .iter()
+            .map(|c| c.address.to_string())
+            .collect();
+        assert_eq!(addresses, vec!["segment.s"]);
+        assert!(rp.notes.is_empty());
+    }
+
+    #[test]
+    fn a_campaign_changed_back_is_written_after_its_segment() {
+        // The apply renamed the campaign too: it is changed back anyway,
+        // but after the segment, so that it takes the segment's new version.
+        let old = campaign(json!("latest"), "old");
+        let new = campaign(json!("latest"), "new");
+        let state = segment_and_follower(done(1, Action::Update, Some(old), Some(new.clone())));
+        let rp = reverse_plan(
+            &state,
+            &live(vec![res("segment.s", json!({ "dims": "B" })), new]),
+        );
+        let order: Vec<String> = rp
+            .plan
+            .changes
+            .iter()
+            .map(|c| c.address.to_string())
+            .collect();
+        assert_eq!(order, vec!["segment.s", "campaign.c"]);
+        assert_eq!(rp.plan.changes[1].changed_paths, vec!["/name"]);
+        assert_eq!(rp.plan.edges.len(), 1);
+        assert_eq!(rp.plan.edges[0].before, addr("segment.s"));
+    }
+
+    #[test]
+    fn a_follower_with_no_step_left_to_undo_is_named() {
+        // The campaign's step failed (it changed nothing): the rollback has
+        // no step of it to undo, so it says what `apply` will do.
+        let c = campaign(json!("latest"), "c");
+        let state = segment_and_follower(vec![
+            Record::StepStarted {
+                step_id: 1,
+                address: addr("campaign.c"),
+                action: Action::Update,
+                replace: false,
+                adopt: false,
+                before: Some(c.clone()),
+                after: Some(c.clone()),
+            },
+            Record::StepFailed {
+                step_id: 1,
+                error: "throttled".into(),
+                outcome_unknown: false,
+            },
+        ]);
+        let rp = reverse_plan(
+            &state,
+            &live(vec![res("segment.s", json!({ "dims": "B" })), c]),
+        );
+        assert_eq!(rp.plan.changes.len(), 1);
+        assert_eq!(rp.notes.len(), 1, "{:?}", rp.notes);
+        assert_eq!(rp.notes[0].0, addr("campaign.c"));
+        assert!(
+            rp.notes[0].1.contains("`reconcile apply`"),
+            "{:?}",
+            rp.notes
+        );
     }
 }
