@@ -30,9 +30,24 @@ impl External {
 
     /// [`External::start`] with more `reconcile emulator` arguments.
     pub fn start_with(s: &Scratch, args: &[&str]) -> Self {
-        let state_file = s.path().join("external-emulator.json");
         let bin = assert_cmd::cargo::cargo_bin("reconcile");
-        let mut child = Command::new(bin)
+        Self::spawn(Command::new(bin), s, args)
+    }
+
+    /// [`External::start`] with the emulator's soft limit of open files
+    /// set to `limit` (through `sh -c 'ulimit -n'`), as on machines whose
+    /// default is 1,024.
+    pub fn start_with_fd_limit(s: &Scratch, limit: u32) -> Self {
+        let mut sh = Command::new("sh");
+        sh.args(["-c", r#"ulimit -n "$0" && exec "$@""#])
+            .arg(limit.to_string())
+            .arg(assert_cmd::cargo::cargo_bin("reconcile"));
+        Self::spawn(sh, s, &[])
+    }
+
+    fn spawn(mut cmd: Command, s: &Scratch, args: &[&str]) -> Self {
+        let state_file = s.path().join("external-emulator.json");
+        let mut child = cmd
             .args(["emulator", "--port", "0", "--state"])
             .arg(&state_file)
             .args(args)
@@ -80,6 +95,17 @@ impl External {
         let (status, body) = self.http("GET", "/_emulator/counts", None);
         assert_eq!(status, 200, "GET /_emulator/counts: {body}");
         serde_json::from_str(&body).expect("the counts are JSON")
+    }
+
+    /// `127.0.0.1:PORT`
+    pub fn addr(&self) -> &str {
+        self.url.trim_start_matches("http://")
+    }
+
+    /// One request to the control path (or any path) on a fresh
+    /// connection: the status and the body.
+    pub fn request(&self, method: &str, path: &str, body: Option<&Value>) -> (u16, String) {
+        self.http(method, path, body)
     }
 
     /// One request on a fresh connection; returns the status and the body.

@@ -1,5 +1,13 @@
 //! From the connection flags to a provider: AWS, an endpoint URL, or the
 //! built-in emulator (`--local`) running in this process.
+//!
+//! Every `--local` command runs its own emulator on the one state file
+//! `<state-dir>/local/emulator.json`; any number may run at once (applies
+//! of different stacks, a `status` or `plan` during an apply) and none loses
+//! another's writes: each write is a transaction on the file under an OS
+//! lock (`reconcile_emulator::store` says why this design and not one lock
+//! per command or a shared emulator process). A write that waits more than
+//! a second for that lock says on stderr which process holds it.
 
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -39,17 +47,25 @@ pub async fn connect(
         .or_else(|| spec_region.map(ToOwned::to_owned));
     let opts = if conn.local {
         let region = region.unwrap_or_else(|| LOCAL_REGION.to_owned());
-        let emulator = Emulator::new(Config {
-            region: region.clone(),
-            state_file: Some(local_state_file(state_dir)),
-            api: Some(match conn.api() {
-                reconcile_model::Api::Classic => reconcile_emulator::Api::Classic,
-                reconcile_model::Api::Today => {
-                    reconcile_emulator::Api::Today(reconcile_emulator::RetiredShape::Mixed)
+        let emulator = Emulator::with_notice(
+            Config {
+                region: region.clone(),
+                state_file: Some(local_state_file(state_dir)),
+                api: Some(match conn.api() {
+                    reconcile_model::Api::Classic => reconcile_emulator::Api::Classic,
+                    reconcile_model::Api::Today => {
+                        reconcile_emulator::Api::Today(reconcile_emulator::RetiredShape::Mixed)
+                    }
+                }),
+                ..Config::default()
+            },
+            |waiting| {
+                #[allow(clippy::print_stderr)]
+                {
+                    eprintln!("{waiting}");
                 }
-            }),
-            ..Config::default()
-        })
+            },
+        )
         .into_diagnostic()
         .wrap_err("cannot start the local emulator")?;
         let url = emulator

@@ -6,12 +6,20 @@
 //! 403 when it carries no `Authorization` header (signatures are not
 //! verified), named an operation (or answered the protocol's unknown-operation
 //! error), counted, delayed and possibly faulted by the knobs, then handled
-//! under the state lock. A successful mutating request is persisted (atomic
-//! replace) before its reply leaves; if that fails the change is undone and
-//! the client gets a 500.
+//! under the state lock. With a state file, a mutating request is a
+//! transaction on it ([`crate::store`]: the file's lock, a re-read if
+//! another process wrote, the change, the write); a successful one is
+//! persisted (atomic replace) before its reply leaves; if that fails the
+//! change is undone and the client gets a 500. A handler that panics all the
+//! same is answered 500 with its change undone, and the emulator serves on.
+//!
+//! A body must arrive whole within [`BODY_TIMEOUT`] (else 408); how
+//! connections are bounded is [`crate::serve`]'s.
 
 use std::net::SocketAddr;
+use std::panic::AssertUnwindSafe;
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
+use std::time::Duration;
 
 use axum::Router;
 use axum::body::Body;
@@ -21,12 +29,26 @@ use bytes::Bytes;
 use time::OffsetDateTime;
 
 use crate::cloudwatch::Protocol as CwProtocol;
-use crate::knobs::{Fault, Runtime};
+use crate::knobs::{Fault, InvalidKnob, Runtime};
 use crate::state::{Config, State, StateError};
+use crate::store::{Store, Waiting};
 use crate::wire::{Ctx, Reply, Request};
 
 /// AWS's request size limit (7 MB); larger bodies get 413.
 pub const MAX_BODY: usize = 7 * 1024 * 1024;
+
+/// How long a request's body may take to arrive once its head has; a client
+/// that stalls longer gets 408 and the connection is free again.
+pub const BODY_TIMEOUT: Duration = Duration::from_secs(30);
+
+/// Why an emulator cannot start.
+#[derive(Debug, thiserror::Error)]
+pub enum StartError {
+    #[error(transparent)]
+    State(#[from] StateError),
+    #[error("invalid emulator configuration: {0}")]
+    Knobs(#[from] InvalidKnob),
+}
 
 /// The services, found from the wire protocol. CloudWatch speaks three
 /// protocols (Smithy RPC v2 CBOR, awsJson1.0 and awsQuery), each its own
@@ -239,8 +261,24 @@ pub struct Emulator {
 
 struct Inner {
     config: Config,
-    state: Mutex<State>,
+    shared: Mutex<Shared>,
     knobs: Runtime,
+}
+
+/// The state, and the file it is shared through (when configured).
+struct Shared {
+    state: State,
+    store: Option<Store>,
+}
+
+impl Shared {
+    /// Re-reads the state file if another process wrote it.
+    fn refresh(&mut self) -> Result<(), StateError> {
+        match &mut self.store {
+            Some(store) => store.refresh(&mut self.state).map(drop),
+            None => Ok(()),
+        }
+    }
 }
 
 impl std::fmt::Debug for Emulator {
@@ -252,25 +290,36 @@ impl std::fmt::Debug for Emulator {
 }
 
 impl Emulator {
-    /// Builds an emulator, loading its state file when one is configured.
-    pub fn new(config: Config) -> Result<Self, StateError> {
-        let mut state = match &config.state_file {
-            Some(path) => State::load(path)?,
-            None => State::default(),
-        };
-        match config.api {
-            Some(crate::state::Api::Classic) => state.end_of_support = false,
-            Some(crate::state::Api::Today(shape)) => {
-                state.end_of_support = true;
-                state.retired_shape = shape;
+    /// Builds an emulator, loading its state file when one is configured
+    /// (waiting for another process's write in progress, and telling a long
+    /// wait as a `tracing` warning). Refuses knobs out of range.
+    pub fn new(config: Config) -> Result<Self, StartError> {
+        Self::with_notice(config, |w| tracing::warn!("{w}"))
+    }
+
+    /// [`Emulator::new`], telling `notice` when a wait for the state file's
+    /// lock lasts (see [`crate::store`]), at start or at any later write.
+    pub fn with_notice(
+        config: Config,
+        notice: impl Fn(&Waiting) + Send + Sync + 'static,
+    ) -> Result<Self, StartError> {
+        config.knobs.check()?;
+        let (state, store) = match &config.state_file {
+            Some(path) => {
+                let (store, state) = Store::open(path, config.api, Arc::new(notice))?;
+                (state, Some(store))
             }
-            None => {}
-        }
+            None => {
+                let mut state = State::default();
+                state.answer_as(config.api);
+                (state, None)
+            }
+        };
         Ok(Self {
             inner: Arc::new(Inner {
                 knobs: Runtime::new(config.knobs.clone()),
                 config,
-                state: Mutex::new(state),
+                shared: Mutex::new(Shared { state, store }),
             }),
         })
     }
@@ -283,33 +332,54 @@ impl Emulator {
         &self.inner.knobs
     }
 
-    fn lock(&self) -> MutexGuard<'_, State> {
-        // A handler never panics on input; should one panic anyway, the state
-        // it left is still the last consistent one (changes are made after
-        // validation), so the lock stays usable.
+    fn lock(&self) -> MutexGuard<'_, Shared> {
+        // Handler panics are caught (and their change undone) in `dispatch`;
+        // should one escape anyway, the state is the last consistent one
+        // (changes are made after validation), so the lock stays usable.
         self.inner
-            .state
+            .shared
             .lock()
             .unwrap_or_else(PoisonError::into_inner)
     }
 
-    /// Runs `f` on the state under its lock (for tests and the control path).
-    /// Changes made here are not persisted; use [`Emulator::replace_state`].
+    /// Runs `f` on the state under its lock (for tests and the control path),
+    /// after re-reading the state file if another process wrote it. Changes
+    /// made here are not persisted; use [`Emulator::replace_state`].
     pub fn with_state<R>(&self, f: impl FnOnce(&mut State) -> R) -> R {
-        let mut state = self.lock();
-        f(&mut state)
+        let mut shared = self.lock();
+        if let Err(e) = shared.refresh() {
+            tracing::error!("{e}");
+        }
+        f(&mut shared.state)
     }
 
     /// Changes the state under its lock and persists it when a state file is
     /// configured; on a write failure the change is undone.
     pub fn replace_state<R>(&self, f: impl FnOnce(&mut State) -> R) -> Result<R, StateError> {
-        let mut state = self.lock();
-        let Some(path) = &self.inner.config.state_file else {
-            return Ok(f(&mut state));
+        self.update(|s| Ok::<R, std::convert::Infallible>(f(s)))
+            .map(|r| r.unwrap_or_else(|never| match never {}))
+    }
+
+    /// [`Emulator::replace_state`] for a change that may be refused: `f`
+    /// returns `Err` to refuse, changing nothing, and nothing is written.
+    /// With a state file this is one transaction on it (its lock, a re-read,
+    /// the change, the write), and a refusal's changes are undone anyway.
+    pub fn update<R, E>(
+        &self,
+        f: impl FnOnce(&mut State) -> Result<R, E>,
+    ) -> Result<Result<R, E>, StateError> {
+        let mut shared = self.lock();
+        let Shared { state, store } = &mut *shared;
+        let Some(store) = store else {
+            return Ok(f(state));
         };
+        let _held = store.acquire()?;
+        store.refresh(state)?;
         let before = state.clone();
-        let r = f(&mut state);
-        if let Err(e) = state.save(path) {
+        let r = f(state);
+        if r.is_err() {
+            *state = before;
+        } else if let Err(e) = store.save(state) {
             *state = before;
             return Err(e);
         }
@@ -327,6 +397,7 @@ impl Emulator {
 
     /// Binds 127.0.0.1:`port` (0 for any free port) and serves until
     /// `shutdown` resolves. Returns the bound address through `ready` first.
+    /// Connections are bounded as [`crate::serve`] says.
     pub async fn serve(
         self,
         port: u16,
@@ -335,9 +406,8 @@ impl Emulator {
     ) -> std::io::Result<()> {
         let listener = tokio::net::TcpListener::bind(("127.0.0.1", port)).await?;
         ready(listener.local_addr()?);
-        axum::serve(listener, self.router())
-            .with_graceful_shutdown(shutdown)
-            .await
+        crate::serve::serve(listener, self.router(), shutdown).await;
+        Ok(())
     }
 
     /// Serves on a free loopback port in the background; returns the
@@ -346,17 +416,25 @@ impl Emulator {
         let listener = tokio::net::TcpListener::bind(("127.0.0.1", 0)).await?;
         let addr = listener.local_addr()?;
         let router = self.router();
-        tokio::spawn(async move {
-            let _ = axum::serve(listener, router).await;
-        });
+        tokio::spawn(crate::serve::serve(
+            listener,
+            router,
+            std::future::pending(),
+        ));
         Ok(format!("http://{addr}"))
     }
 
     fn ctx(&self, state: &State) -> Ctx {
+        let wall = OffsetDateTime::now_utc();
+        // The offset is bounded where it is set and where it is loaded
+        // (`MAX_CLOCK_OFFSET_MS`); checked all the same, never a panic.
+        let now = wall
+            .checked_add(time::Duration::milliseconds(state.clock_offset_ms))
+            .unwrap_or(wall);
         Ctx {
             region: self.inner.config.region.clone(),
             account_id: self.inner.config.account_id.clone(),
-            now: OffsetDateTime::now_utc() + time::Duration::milliseconds(state.clock_offset_ms),
+            now,
             request_id: uuid::Uuid::new_v4().to_string(),
             end_of_support: state.end_of_support,
             retired_shape: state.retired_shape,
@@ -379,10 +457,23 @@ impl Emulator {
                     .collect()
             })
             .unwrap_or_default();
-        let too_large = axum::body::to_bytes(body, MAX_BODY + 1).await;
-        let (body, oversized) = match too_large {
-            Ok(b) if b.len() <= MAX_BODY => (b, false),
-            _ => (Bytes::new(), true),
+        let read = tokio::time::timeout(BODY_TIMEOUT, axum::body::to_bytes(body, MAX_BODY + 1));
+        let (body, oversized) = match read.await {
+            Ok(Ok(b)) if b.len() <= MAX_BODY => (b, false),
+            Ok(_) => (Bytes::new(), true),
+            Err(_elapsed) => {
+                return into_response(
+                    Reply::new(
+                        StatusCode::REQUEST_TIMEOUT,
+                        "application/json",
+                        format!(
+                            r#"{{"message":"the request body did not arrive within {} s"}}"#,
+                            BODY_TIMEOUT.as_secs()
+                        ),
+                    )
+                    .with_header("connection", "close"),
+                );
+            }
         };
         let req = Request {
             method: parts.method,
@@ -479,30 +570,58 @@ impl Emulator {
             Fault::None | Fault::DropAfterCommit => {}
         }
         let reply = {
-            let mut state = self.lock();
+            let mut shared = self.lock();
+            let Shared { state, store } = &mut *shared;
+            let internal = |message: &str| {
+                Dispatched::Reply(service.error(ctx, 500, service.internal_code(), message))
+            };
+            // A write is a transaction on the shared file: its lock first.
+            let held = match store {
+                Some(store) if mutating => match store.acquire() {
+                    Ok(held) => Some(held),
+                    Err(e) => {
+                        tracing::error!("{e}");
+                        return internal("the emulator could not lock its state");
+                    }
+                },
+                _ => None,
+            };
+            // A write needs the file's latest version; a read falls back on
+            // the last one this process saw when the file cannot be read.
+            if let Some(store) = store
+                && let Err(e) = store.refresh(state)
+            {
+                tracing::error!("{e}");
+                if held.is_some() {
+                    return internal("the emulator could not read its state");
+                }
+            }
             // The copy to undo a write that cannot be persisted; in memory
             // there is nothing to undo (a copy per write made a 5,000-resource
             // apply spend 117 s of the emulator's CPU).
-            let before =
-                (mutating && self.inner.config.state_file.is_some()).then(|| state.clone());
-            let reply = service.handle(&op, ctx, &mut state, req);
-            if mutating
-                && reply.is_success()
-                && let Some(path) = &self.inner.config.state_file
-                && let Err(e) = state.save(path)
+            let before = held.is_some().then(|| state.clone());
+            let handled =
+                std::panic::catch_unwind(AssertUnwindSafe(|| service.handle(&op, ctx, state, req)));
+            let Ok(reply) = handled else {
+                tracing::error!(operation = %op, "the handler panicked; its change is undone");
+                if let Some(before) = before {
+                    *state = before;
+                }
+                return internal("the emulator failed on this request");
+            };
+            if reply.is_success()
+                && let Some(store) = store
+                && held.is_some()
+                && let Err(e) = store.save(state)
             {
                 tracing::error!("{e}");
                 // Keep memory and file equal: undo the change.
                 if let Some(before) = before {
                     *state = before;
                 }
-                return Dispatched::Reply(service.error(
-                    ctx,
-                    500,
-                    service.internal_code(),
-                    "the emulator could not persist its state",
-                ));
+                return internal("the emulator could not persist its state");
             }
+            drop(held);
             reply
         };
         if fault == Fault::DropAfterCommit {

@@ -19,9 +19,15 @@
 //! | `GET /_emulator/faults` | of those, the ones answered with a fault, per operation: `{"throttled": n, "server_errors": n, "dropped": n}` |
 //! | `POST /_emulator/reset` | counters, quota buckets; `?state=true` also empties the state |
 //! | `GET /_emulator/knobs`, `PUT /_emulator/knobs` | the [`Knobs`] as JSON (PUT replaces them) |
-//! | `POST /_emulator/clock` `{"advance_ms": N}` | moves the emulator's clock forward |
+//! | `POST /_emulator/clock` `{"advance_ms": N}` | moves the emulator's clock forward, at most [`MAX_CLOCK_OFFSET_MS`] (100 years) ahead in all |
 //! | `PUT /_emulator/end-of-support` `{"enabled": true, "shape": "mixed"}` | answers as Pinpoint after its end of support; `shape` (optional) says how retired operations are refused (see [`crate::pinpoint::retired`]) |
 //! | `GET /_emulator/state` | the whole state, as JSON (debugging) |
+//!
+//! Every input is checked before it takes effect, and refused with 400 and
+//! a message naming the field otherwise: unknown fields, probabilities
+//! outside `0..=1`, latencies over [`MAX_LATENCY_MS`], rates outside
+//! `0..=`[`MAX_RATE`], scripted faults at call 0, a clock that would run
+//! more than 100 years ahead. Nothing here can make a later request panic.
 
 use std::collections::{BTreeMap, HashMap};
 use std::sync::{Mutex, PoisonError};
@@ -32,9 +38,18 @@ use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 use serde::{Deserialize, Serialize};
 
-/// The knob settings.
+use crate::state::MAX_CLOCK_OFFSET_MS;
+
+/// The most latency (and, apart, jitter) a request may be given: ten
+/// minutes, longer than any client timeout worth testing.
+pub const MAX_LATENCY_MS: u64 = 10 * 60 * 1000;
+
+/// The highest quota rate an override may set, in requests per second.
+pub const MAX_RATE: f64 = 1_000_000.0;
+
+/// The knob settings. [`Knobs::check`] says whether they are in range.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
-#[serde(default)]
+#[serde(default, deny_unknown_fields)]
 pub struct Knobs {
     /// Fixed latency added to every AWS request, in milliseconds.
     pub latency_ms: u64,
@@ -60,9 +75,91 @@ pub struct Knobs {
     pub seed: u64,
 }
 
+/// A knob out of its range.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+#[error("knob `{field}` is {value}: {expected}")]
+pub struct InvalidKnob {
+    /// `error_rate`, `rates["IAM:GetRole"]`, `script[2].nth`, …
+    pub field: String,
+    pub value: String,
+    pub expected: String,
+}
+
+impl Knobs {
+    /// Whether every knob is in its range; the first one that is not.
+    pub fn check(&self) -> Result<(), InvalidKnob> {
+        let bad = |field: String, value: String, expected: String| {
+            Err(InvalidKnob {
+                field,
+                value,
+                expected,
+            })
+        };
+        for (field, p) in [
+            ("error_rate", self.error_rate),
+            ("throttle_rate", self.throttle_rate),
+            ("drop_rate", self.drop_rate),
+        ] {
+            if !(0.0..=1.0).contains(&p) {
+                return bad(
+                    field.into(),
+                    p.to_string(),
+                    "a probability is between 0 and 1".into(),
+                );
+            }
+        }
+        for (field, ms) in [
+            ("latency_ms", self.latency_ms),
+            ("jitter_ms", self.jitter_ms),
+        ] {
+            if ms > MAX_LATENCY_MS {
+                return bad(
+                    field.into(),
+                    ms.to_string(),
+                    format!("at most {MAX_LATENCY_MS} ms (ten minutes)"),
+                );
+            }
+        }
+        for (op, rate) in &self.rates {
+            if !(0.0..=MAX_RATE).contains(rate) {
+                return bad(
+                    format!("rates[\"{op}\"]"),
+                    rate.to_string(),
+                    format!("requests per second, between 0 and {MAX_RATE}"),
+                );
+            }
+        }
+        for (i, s) in self.script.iter().enumerate() {
+            if s.nth == 0 {
+                return bad(
+                    format!("script[{i}].nth"),
+                    "0".into(),
+                    "calls are counted from 1".into(),
+                );
+            }
+            if s.op.is_empty() {
+                return bad(
+                    format!("script[{i}].op"),
+                    "empty".into(),
+                    "`Service:Operation` or `Service:*`".into(),
+                );
+            }
+        }
+        if let Some(i) = self.fault_ops.iter().position(String::is_empty) {
+            return bad(
+                format!("fault_ops[{i}]"),
+                "empty".into(),
+                "`Service:Operation` or `Service:*`".into(),
+            );
+        }
+        Ok(())
+    }
+}
+
 /// A fault for the `nth` request (1-based, counted since start or the last
 /// reset) to `op` (`Service:Operation`).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct ScriptedFault {
     pub op: String,
     pub nth: u64,
@@ -354,38 +451,19 @@ pub fn control(em: &Emulator, req: &Request) -> Reply {
             StatusCode::OK,
             &serde_json::to_value(em.knobs().knobs()).unwrap_or_default(),
         ),
-        (&Method::PUT, "/_emulator/knobs") => match serde_json::from_slice::<Knobs>(&req.body) {
-            Ok(k) => {
-                em.knobs().set_knobs(k.clone());
-                json_reply(StatusCode::OK, &serde_json::to_value(k).unwrap_or_default())
-            }
-            Err(e) => control_error(StatusCode::BAD_REQUEST, &format!("invalid knobs: {e}")),
-        },
-        (&Method::POST, "/_emulator/clock") => {
-            #[derive(Deserialize)]
-            struct Advance {
-                advance_ms: i64,
-            }
-            match serde_json::from_slice::<Advance>(&req.body) {
-                Ok(a) if a.advance_ms >= 0 => {
-                    match em.replace_state(|s| {
-                        s.clock_offset_ms = s.clock_offset_ms.saturating_add(a.advance_ms);
-                        s.clock_offset_ms
-                    }) {
-                        Ok(offset) => json_reply(
-                            StatusCode::OK,
-                            &serde_json::json!({ "clock_offset_ms": offset }),
-                        ),
-                        Err(e) => control_error(StatusCode::INTERNAL_SERVER_ERROR, &e.to_string()),
-                    }
+        (&Method::PUT, "/_emulator/knobs") => {
+            match serde_json::from_slice::<Knobs>(&req.body)
+                .map_err(|e| e.to_string())
+                .and_then(|k| k.check().map(|()| k).map_err(|e| e.to_string()))
+            {
+                Ok(k) => {
+                    em.knobs().set_knobs(k.clone());
+                    json_reply(StatusCode::OK, &serde_json::to_value(k).unwrap_or_default())
                 }
-                Ok(_) => control_error(StatusCode::BAD_REQUEST, "the clock only moves forward"),
-                Err(e) => control_error(
-                    StatusCode::BAD_REQUEST,
-                    &format!("expected {{\"advance_ms\": N}}: {e}"),
-                ),
+                Err(e) => control_error(StatusCode::BAD_REQUEST, &format!("invalid knobs: {e}")),
             }
         }
+        (&Method::POST, "/_emulator/clock") => advance_clock(em, req),
         (&Method::PUT, "/_emulator/end-of-support") => {
             #[derive(Deserialize)]
             #[serde(deny_unknown_fields)]
@@ -439,6 +517,50 @@ pub fn control(em: &Emulator, req: &Request) -> Reply {
             "method not allowed on this control path",
         ),
         _ => control_error(StatusCode::NOT_FOUND, "unknown control path"),
+    }
+}
+
+/// `POST /_emulator/clock`: forward only, and never further than
+/// [`MAX_CLOCK_OFFSET_MS`] ahead in all (checked under the state's lock, so
+/// that two processes advancing at once cannot pass it together).
+fn advance_clock(em: &Emulator, req: &Request) -> Reply {
+    #[derive(Deserialize)]
+    #[serde(deny_unknown_fields)]
+    struct Advance {
+        advance_ms: i64,
+    }
+    let a = match serde_json::from_slice::<Advance>(&req.body) {
+        Ok(a) => a,
+        Err(e) => {
+            return control_error(
+                StatusCode::BAD_REQUEST,
+                &format!(
+                    "expected {{\"advance_ms\": N}} with 0 <= N <= {MAX_CLOCK_OFFSET_MS}: {e}"
+                ),
+            );
+        }
+    };
+    if a.advance_ms < 0 {
+        return control_error(StatusCode::BAD_REQUEST, "the clock only moves forward");
+    }
+    let moved = em.update(|s| match s.clock_offset_ms.checked_add(a.advance_ms) {
+        Some(offset) if offset <= MAX_CLOCK_OFFSET_MS => {
+            s.clock_offset_ms = offset;
+            Ok(offset)
+        }
+        _ => Err(format!(
+            "`advance_ms` {} would put the clock more than {MAX_CLOCK_OFFSET_MS} ms (100 years) \
+             ahead (it is {} ms ahead now)",
+            a.advance_ms, s.clock_offset_ms
+        )),
+    });
+    match moved {
+        Ok(Ok(offset)) => json_reply(
+            StatusCode::OK,
+            &serde_json::json!({ "clock_offset_ms": offset }),
+        ),
+        Ok(Err(message)) => control_error(StatusCode::BAD_REQUEST, &message),
+        Err(e) => control_error(StatusCode::INTERNAL_SERVER_ERROR, &e.to_string()),
     }
 }
 

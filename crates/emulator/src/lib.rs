@@ -9,12 +9,18 @@
 //! (path `/v1/...` for Pinpoint, form `Action=` for IAM, `X-Amz-Target` for
 //! Kinesis, the Smithy RPC v2 CBOR path for CloudWatch), applies the test
 //! knobs of [`knobs`], and hands the request to the service's module.
+//!
+//! With a state file, any number of emulators (in as many processes) share
+//! it without losing a write: [`store`] says how. [`serve`] bounds what a
+//! client that connects and stalls can hold.
 
 pub mod awsjson;
 pub mod dispatch;
 pub mod knobs;
 pub mod query;
+pub mod serve;
 pub mod state;
+pub mod store;
 pub mod wire;
 
 pub mod cloudwatch;
@@ -24,6 +30,6 @@ pub mod pinpoint;
 pub mod secretsmanager;
 pub mod sts;
 
-pub use dispatch::Emulator;
+pub use dispatch::{Emulator, StartError};
 pub use pinpoint::retired::RetiredShape;
 pub use state::{Api, Config};

@@ -393,3 +393,110 @@ async fn requests_no_service_claims() {
     assert_eq!(r.status, StatusCode::PAYLOAD_TOO_LARGE);
     assert_eq!(r.json()["__type"], "RequestEntityTooLarge");
 }
+
+/// Knobs out of their range are refused with 400 naming the field, and the
+/// knobs in force stay as they were; at start too.
+#[tokio::test]
+async fn out_of_range_knobs_are_refused() {
+    let em = harness::start().await;
+    let good = json!({"latency_ms": 5, "error_rate": 0.5});
+    let put = harness::control(&em.emulator, "PUT", "/_emulator/knobs", Some(good)).await;
+    assert_eq!(put.status, StatusCode::OK, "{}", put.text());
+    for (bad, field) in [
+        (json!({"error_rate": 1e308}), "error_rate"),
+        (json!({"throttle_rate": -0.1}), "throttle_rate"),
+        (json!({"drop_rate": 1.5}), "drop_rate"),
+        // serde's own message: "expected u64 at line 1 column 16".
+        (json!({"latency_ms": -5}), "expected u64"),
+        (
+            json!({"latency_ms": 18_446_744_073_709_551_615_u64}),
+            "latency_ms",
+        ),
+        (json!({"jitter_ms": 600_001}), "jitter_ms"),
+        (json!({"rates": {"IAM:GetRole": 1e308}}), "IAM:GetRole"),
+        (json!({"rates": {"IAM:GetRole": -1.0}}), "IAM:GetRole"),
+        (
+            json!({"script": [{"op": "IAM:GetRole", "nth": 0, "fault": "throttle"}]}),
+            "script[0].nth",
+        ),
+        (json!({"fault_ops": [""]}), "fault_ops[0]"),
+        (json!({"error_rat": 0.5}), "error_rat"),
+    ] {
+        let r = harness::control(&em.emulator, "PUT", "/_emulator/knobs", Some(bad.clone())).await;
+        assert_eq!(r.status, StatusCode::BAD_REQUEST, "{bad}: {}", r.text());
+        assert!(r.text().contains(field), "{bad}: {}", r.text());
+    }
+    let now = harness::control(&em.emulator, "GET", "/_emulator/knobs", None)
+        .await
+        .json();
+    assert_eq!(
+        (now["latency_ms"].clone(), now["error_rate"].clone()),
+        (json!(5), json!(0.5))
+    );
+
+    let err = reconcile_emulator::Emulator::new(config(Knobs {
+        error_rate: 1e308,
+        ..Knobs::default()
+    }))
+    .expect_err("refused at start");
+    assert!(err.to_string().contains("error_rate"), "{err}");
+}
+
+/// An advance that would put the clock past any date (it was accepted, and
+/// every request then panicked, after a restart too) is refused with 400;
+/// the emulator answers on and its clock has not moved. The bound is 100
+/// years in all, checked on the sum.
+#[tokio::test]
+async fn a_huge_clock_advance_is_refused() {
+    let em = harness::start().await;
+    let max = reconcile_emulator::state::MAX_CLOCK_OFFSET_MS;
+    for advance in [
+        json!(i64::MAX),
+        json!(max + 1),
+        json!(u64::MAX),
+        json!(1e300),
+    ] {
+        let r = harness::control(
+            &em.emulator,
+            "POST",
+            "/_emulator/clock",
+            Some(json!({ "advance_ms": advance })),
+        )
+        .await;
+        assert_eq!(r.status, StatusCode::BAD_REQUEST, "{advance}: {}", r.text());
+    }
+    assert_eq!(em.emulator.with_state(|s| s.clock_offset_ms), 0);
+    let iam = harness::iam_no_retry(&em.url);
+    iam.list_roles().send().await.expect("still answers");
+
+    // Up to the bound in steps; one millisecond more is refused.
+    harness::advance_clock(&em.emulator, max - 1000).await;
+    harness::advance_clock(&em.emulator, 1000).await;
+    let r = harness::control(
+        &em.emulator,
+        "POST",
+        "/_emulator/clock",
+        Some(json!({ "advance_ms": 1 })),
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::BAD_REQUEST);
+    assert!(r.text().contains("100 years"), "{}", r.text());
+    iam.create_role()
+        .role_name("r")
+        .assume_role_policy_document(TRUST)
+        .send()
+        .await
+        .expect("a write 100 years ahead");
+    let role = iam
+        .get_role()
+        .role_name("r")
+        .send()
+        .await
+        .unwrap()
+        .role
+        .unwrap();
+    let year = time::OffsetDateTime::from_unix_timestamp(role.create_date.secs())
+        .unwrap()
+        .year();
+    assert!(year >= 2125, "{year}");
+}

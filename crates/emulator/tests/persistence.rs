@@ -274,3 +274,114 @@ fn a_corrupt_state_file_is_an_error_naming_it() {
         "{text}"
     );
 }
+
+/// Two emulators on one file (two `--local` commands, in one process here)
+/// lose nothing of each other's writes, and each reads the other's.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn two_emulators_on_one_file_lose_nothing() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("local").join("emulator.json");
+    let a = harness::start_with(with_file(&file)).await;
+    let b = harness::start_with(with_file(&file)).await;
+    let (ia, ib) = (harness::iam(&a.url), harness::iam(&b.url));
+    let create = |iam: aws_sdk_iam::Client, name: String| async move {
+        iam.create_role()
+            .role_name(name)
+            .assume_role_policy_document(TRUST)
+            .send()
+            .await
+            .map(drop)
+    };
+    let mut tasks = Vec::new();
+    for i in 0..40 {
+        tasks.push(tokio::spawn(create(ia.clone(), format!("a{i}"))));
+        tasks.push(tokio::spawn(create(ib.clone(), format!("b{i}"))));
+    }
+    for t in tasks {
+        t.await.unwrap().expect("every create succeeds");
+    }
+    // Each sees the other's roles, and the file holds all of them.
+    for iam in [&ia, &ib] {
+        let roles = iam.list_roles().max_items(1000).send().await.unwrap();
+        assert_eq!(roles.roles().len(), 80);
+    }
+    let reloaded = reconcile_emulator::state::State::load(&file).unwrap();
+    assert_eq!(reloaded.iam.roles.len(), 80);
+    // A name taken through one is taken for the other.
+    let err = ib
+        .create_role()
+        .role_name("a0")
+        .assume_role_policy_document(TRUST)
+        .send()
+        .await
+        .expect_err("exists");
+    assert!(
+        err.as_service_error()
+            .is_some_and(|e| e.is_entity_already_exists_exception())
+    );
+}
+
+/// The control path's writes (the clock) are transactions on the file too:
+/// an advance through one emulator is seen by the other and kept by its
+/// next write.
+#[tokio::test]
+async fn a_clock_moved_through_one_emulator_is_kept_by_the_other() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("state.json");
+    let a = harness::start_with(with_file(&file)).await;
+    let b = harness::start_with(with_file(&file)).await;
+    harness::advance_clock(&a.emulator, 60_000).await;
+    harness::iam(&b.url)
+        .create_role()
+        .role_name("r")
+        .assume_role_policy_document(TRUST)
+        .send()
+        .await
+        .unwrap();
+    let reloaded = reconcile_emulator::state::State::load(&file).unwrap();
+    assert_eq!(reloaded.clock_offset_ms, 60_000);
+    assert!(reloaded.iam.roles.contains_key("r"));
+}
+
+/// A state file whose clock runs further ahead than the emulator ever sets
+/// it (an old emulator accepted any advance, and every request then
+/// panicked) is refused at start, naming the field, not served.
+#[test]
+fn an_absurd_clock_offset_is_refused_naming_the_field() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("state.json");
+    for offset in [i64::MAX, i64::MIN, -(100 * 366 * 24 * 3600 * 1000 + 1)] {
+        std::fs::write(&file, format!(r#"{{"clock_offset_ms": {offset}}}"#)).unwrap();
+        let err = reconcile_emulator::Emulator::new(with_file(&file)).expect_err("refused");
+        let text = err.to_string();
+        assert!(
+            text.contains("state.json") && text.contains("`clock_offset_ms`"),
+            "{text}"
+        );
+    }
+    let max = reconcile_emulator::state::MAX_CLOCK_OFFSET_MS;
+    std::fs::write(&file, format!(r#"{{"clock_offset_ms": {max}}}"#)).unwrap();
+    let em = reconcile_emulator::Emulator::new(with_file(&file)).expect("the bound itself loads");
+    assert_eq!(em.with_state(|s| s.clock_offset_ms), max);
+}
+
+/// The temporaries of saves interrupted by a kill are removed when the
+/// next emulator opens the state; other files beside it are kept.
+#[test]
+fn leftover_temporaries_are_removed_at_start() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("emulator.json");
+    std::fs::write(&file, b"{}").unwrap();
+    let leftovers = [".emulator.json.4194321.0.tmp", ".emulator.json.1.17.tmp"];
+    let kept = [".other.json.1.0.tmp", "emulator.json.bak", "notes.tmp"];
+    for name in leftovers.iter().chain(&kept) {
+        std::fs::write(dir.path().join(name), b"{\"half\": ").unwrap();
+    }
+    let _em = reconcile_emulator::Emulator::new(with_file(&file)).unwrap();
+    for name in leftovers {
+        assert!(!dir.path().join(name).exists(), "{name} removed");
+    }
+    for name in kept {
+        assert!(dir.path().join(name).exists(), "{name} kept");
+    }
+}
