@@ -180,7 +180,11 @@ fn expected_differences() -> BTreeMap<&'static str, Vec<&'static str>> {
     // spec leaves out (it is not an AWS managed policy): adopting detaches it.
     want.insert(
         "iam_role.pinpoint_events",
-        vec!["/description", "/allow_put_to_stream", "/managed_policy_arns"],
+        vec![
+            "/description",
+            "/allow_put_to_stream",
+            "/managed_policy_arns",
+        ],
     );
     want.insert("app", vec!["/tags"]);
     want.insert("template.flash_sale", vec!["/description"]);

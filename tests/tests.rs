@@ -18,6 +18,7 @@ mod external;
 mod faults;
 mod gitops;
 mod help;
+mod hostile;
 mod kill;
 mod plan;
 mod recipe;

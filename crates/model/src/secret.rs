@@ -41,28 +41,77 @@ pub enum SecretError {
     },
     #[error("secret file `{0}` is not UTF-8 text")]
     NotUtf8(PathBuf),
+    /// A FIFO would block the read and a device (`/dev/zero`) never ends.
+    #[error("secret file `{path}` is {kind}, not a regular file")]
+    NotRegular { path: PathBuf, kind: &'static str },
+    #[error(
+        "secret file `{path}` is {size} bytes; a secret may be at most {limit} KiB",
+        limit = MAX_SECRET_BYTES / 1024
+    )]
+    TooLarge { path: PathBuf, size: u64 },
+    #[error(
+        "environment variable `{name}` holds more than {limit} KiB; a secret may be at most that",
+        limit = MAX_SECRET_BYTES / 1024
+    )]
+    EnvTooLarge { name: String },
+    /// Empty or only whitespace: AWS would refuse it at apply.
+    #[error("secret file `{0}` is empty (or only whitespace)")]
+    EmptyFile(PathBuf),
+    #[error("environment variable `{0}` is set but empty (or only whitespace)")]
+    EmptyEnv(String),
 }
+
+/// The most a secret may hold. APNs certificates and `.p8` keys and FCM
+/// service-account JSON are a few KB; anything larger is the wrong file.
+pub const MAX_SECRET_BYTES: u64 = 64 * 1024;
 
 impl SecretRef {
     /// Reads the secret. `base` is the directory of the spec file.
+    ///
+    /// A file must be a regular file of at most [`MAX_SECRET_BYTES`] (the
+    /// type is checked before it is opened, so a FIFO never blocks); a value
+    /// that is empty or only whitespace is refused, since AWS would refuse it
+    /// only at apply.
     pub fn resolve(&self, base: &Path) -> Result<SecretValue, SecretError> {
+        use crate::load::file::{ReadError, read_regular};
         match self {
-            SecretRef::Env(name) => std::env::var(name)
-                .map(SecretValue)
-                .map_err(|_| SecretError::MissingEnv(name.clone())),
+            SecretRef::Env(name) => {
+                let value =
+                    std::env::var(name).map_err(|_| SecretError::MissingEnv(name.clone()))?;
+                if value.len() as u64 > MAX_SECRET_BYTES {
+                    return Err(SecretError::EnvTooLarge { name: name.clone() });
+                }
+                if value.trim().is_empty() {
+                    return Err(SecretError::EmptyEnv(name.clone()));
+                }
+                Ok(SecretValue(value))
+            }
             SecretRef::File(path) => {
                 let full = if path.is_absolute() {
                     path.clone()
                 } else {
                     base.join(path)
                 };
-                let bytes = std::fs::read(&full).map_err(|source| SecretError::File {
-                    path: full.clone(),
-                    source,
+                let bytes = read_regular(&full, MAX_SECRET_BYTES).map_err(|e| match e {
+                    ReadError::Io(source) => SecretError::File {
+                        path: full.clone(),
+                        source,
+                    },
+                    ReadError::NotRegular(kind) => SecretError::NotRegular {
+                        path: full.clone(),
+                        kind,
+                    },
+                    ReadError::TooLarge { size, .. } => SecretError::TooLarge {
+                        path: full.clone(),
+                        size,
+                    },
                 })?;
-                String::from_utf8(bytes)
-                    .map(SecretValue)
-                    .map_err(|_| SecretError::NotUtf8(full))
+                let text =
+                    String::from_utf8(bytes).map_err(|_| SecretError::NotUtf8(full.clone()))?;
+                if text.trim().is_empty() {
+                    return Err(SecretError::EmptyFile(full));
+                }
+                Ok(SecretValue(text))
             }
         }
     }
@@ -219,6 +268,38 @@ mod tests {
         assert_eq!(f.to_string(), "${file:keys/apns.p8}");
         assert!("plain-secret".parse::<SecretRef>().is_err());
         assert!("${vault:x}".parse::<SecretRef>().is_err());
+    }
+
+    #[test]
+    fn resolve_refuses_what_is_not_a_small_non_empty_file() {
+        let dir = tempfile::tempdir().unwrap();
+        let file = |name: &str| SecretRef::File(PathBuf::from(name));
+        std::fs::write(dir.path().join("key.txt"), "AAAA\n").unwrap();
+        std::fs::write(dir.path().join("empty.txt"), " \n\t\n").unwrap();
+        std::fs::write(dir.path().join("big.txt"), vec![b'a'; 64 * 1024 + 1]).unwrap();
+        let resolve = |r: SecretRef| r.resolve(dir.path());
+        assert_eq!(resolve(file("key.txt")).unwrap().expose(), "AAAA\n");
+        assert!(matches!(
+            resolve(file("empty.txt")),
+            Err(SecretError::EmptyFile(_))
+        ));
+        let err = resolve(file("big.txt")).unwrap_err();
+        assert!(
+            matches!(err, SecretError::TooLarge { size: 65537, .. }),
+            "{err}"
+        );
+        assert!(err.to_string().contains("at most 64 KiB"), "{err}");
+        let err = resolve(file(".")).unwrap_err();
+        assert!(
+            err.to_string()
+                .contains("is a directory, not a regular file"),
+            "{err}"
+        );
+        #[cfg(unix)]
+        {
+            let err = resolve(file("/dev/zero")).unwrap_err();
+            assert!(err.to_string().contains("is a character device"), "{err}");
+        }
     }
 
     #[test]

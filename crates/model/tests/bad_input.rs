@@ -186,3 +186,39 @@ fn arbitrary_bytes_never_panic() {
         }
     }
 }
+
+#[test]
+fn a_device_or_a_fifo_is_refused_without_reading_it() {
+    #[cfg(unix)]
+    {
+        let d = load_timed(Path::new("/dev/zero"));
+        assert!(only(&d).message.contains("is a character device"), "{d}");
+        let dir = tempfile::tempdir().unwrap();
+        let fifo = dir.path().join("spec.yaml");
+        let made = std::process::Command::new("mkfifo")
+            .arg(&fifo)
+            .status()
+            .is_ok_and(|s| s.success());
+        if made {
+            // Opening a FIFO for reading blocks until a writer comes: the
+            // type is checked first.
+            let d = load_timed(&fifo);
+            assert!(only(&d).message.contains("is a FIFO (named pipe)"), "{d}");
+        }
+    }
+}
+
+#[test]
+fn utf16_is_named_with_how_to_convert() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut bytes = vec![0xfe, 0xff];
+    for unit in "stack: a\n".encode_utf16() {
+        bytes.extend(unit.to_be_bytes());
+    }
+    let path = write(&dir, "be.yaml", &bytes);
+    let d = load_timed(&path);
+    let d = only(&d);
+    assert_eq!((d.line, d.column), (1, 1), "{d}");
+    assert!(d.message.contains("UTF-16BE"), "{d}");
+    assert!(d.to_string().contains("iconv -f UTF-16BE -t UTF-8"), "{d}");
+}

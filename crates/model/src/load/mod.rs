@@ -5,19 +5,29 @@
 //! column, path, message, what was expected and a hint:
 //!
 //! 1. [`yaml`]: YAML text to a located tree, refusing hostile input (files
-//!    over 4 MiB, non-UTF-8, nesting deeper than 64, alias bombs, duplicate
-//!    keys, several documents).
+//!    over 4 MiB or not regular files, non-UTF-8, nesting deeper than 64,
+//!    alias bombs, duplicate keys, YAML tags, several documents), each at
+//!    its line and field path.
 //! 2. [`structure`]: the tree against the spec's JSON Schema (unknown keys
 //!    with the nearest valid one, wrong types, missing keys, enum values,
 //!    ranges).
 //! 3. [`rules`]: Pinpoint's rules and cross-references on the typed values
-//!    of every entry that passed (2).
+//!    of every entry that passed (2), and cycles among segments.
+//!
+//! [`file`] reads what a user names (the spec, `${file:...}` secrets) with a
+//! size limit and regular files only.
+//!
+//! Every pass is linear in the size of the spec (a reference to a missing
+//! key compares it with a bounded number of keys), so that a hostile or
+//! generated spec of 10,000 errors is refused in well under a second.
 
+pub mod file;
 pub mod rules;
 pub mod structure;
+pub mod suggest;
 pub mod yaml;
 
-use std::io::Read;
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::path::{Path, PathBuf};
 
 use serde::de::DeserializeOwned;
@@ -31,6 +41,7 @@ use crate::diagnostic::{Diagnostic, Diagnostics, Severity};
 use crate::kind::{Kind, Lifecycle};
 use crate::resource::Resource;
 use crate::resources::ResolveError;
+use crate::secret::SecretError;
 use crate::spec::{ChannelKey, Spec};
 
 /// A spec that passed validation, with where it came from.
@@ -59,8 +70,8 @@ impl LoadedSpec {
                     .collect(),
             };
             path.push(key(field));
-            let issue = Issue::new(&path, e.to_string())
-                .hint("set the environment variable or create the file; secrets are read only when resources are built (plan, apply)");
+            let ResolveError::Secret { source, .. } = &e;
+            let issue = Issue::new(&path, e.to_string()).hint(secret_hint(source));
             Diagnostics(vec![self.diagnostic(issue)])
         })
     }
@@ -197,6 +208,28 @@ impl LoadedSpec {
     }
 }
 
+/// How to fix a secret that does not resolve.
+fn secret_hint(e: &SecretError) -> &'static str {
+    match e {
+        SecretError::Syntax(_) => "write `${env:NAME}` or `${file:path}`",
+        SecretError::MissingEnv(_) | SecretError::File { .. } => {
+            "set the environment variable or create the file; secrets are read only when resources are built (plan, apply)"
+        }
+        SecretError::NotUtf8(_) => {
+            "a secret file holds text (PEM, JSON, a key): re-save it as UTF-8"
+        }
+        SecretError::NotRegular { .. } => {
+            "a secret file must be a regular file (a FIFO would block, a device never ends): write the secret to a file and refer to that"
+        }
+        SecretError::TooLarge { .. } | SecretError::EnvTooLarge { .. } => {
+            "APNs certificates and keys and FCM service-account JSON are a few KB: check that the reference names the right file"
+        }
+        SecretError::EmptyFile(_) | SecretError::EmptyEnv(_) => {
+            "put the credential itself there: AWS refuses an empty one, but only when the change is applied"
+        }
+    }
+}
+
 /// Why an ARN that looks like an AWS managed policy is not one, for the
 /// ARNs users are told to attach (the recipe's service role).
 fn not_aws_managed(arn: &str) -> Option<&'static str> {
@@ -212,68 +245,81 @@ fn key(s: &str) -> Seg {
     Seg::Key(s.to_owned())
 }
 
-/// Reads and validates the spec at `path`.
+/// Reads and validates the spec at `path`: a regular file (a FIFO or a
+/// device is refused before it is opened, so nothing blocks) of at most
+/// [`MAX_SPEC_BYTES`], UTF-8 text.
 pub fn load(path: &Path) -> Result<LoadedSpec, Diagnostics> {
     let name = path.display().to_string();
-    let whole_file = |message: String, hint: Option<&str>| {
+    let refuse = |pos: Pos, message: String, expected: Option<&str>, hint: Option<String>| {
         Diagnostics(vec![Diagnostic {
             severity: Severity::Error,
             file: name.clone(),
-            line: 0,
-            column: 0,
+            line: pos.line,
+            column: pos.column,
             path: String::new(),
             message,
-            expected: None,
-            hint: hint.map(str::to_owned),
+            expected: expected.map(str::to_owned),
+            hint,
         }])
     };
-    let limit_message = |size: u64| {
-        format!(
-            "the file is {:.1} MiB; a spec may be at most {} MiB, so it was not parsed",
-            size as f64 / (1024.0 * 1024.0),
-            MAX_SPEC_BYTES / (1024 * 1024)
-        )
-    };
-    let file = std::fs::File::open(path)
-        .map_err(|e| whole_file(format!("cannot read the file: {e}"), None))?;
-    if let Ok(meta) = file.metadata() {
-        if meta.is_dir() {
-            return Err(whole_file(
-                "is a directory, not a spec file".to_owned(),
+    let whole_file = Pos::default();
+    let bytes = file::read_regular(path, MAX_SPEC_BYTES as u64).map_err(|e| match e {
+        file::ReadError::Io(e) => {
+            refuse(whole_file, format!("cannot read the file: {e}"), None, None)
+        }
+        file::ReadError::NotRegular("a directory") => refuse(
+            whole_file,
+            "is a directory, not a spec file".to_owned(),
+            None,
+            None,
+        ),
+        file::ReadError::NotRegular(kind) => refuse(
+            whole_file,
+            format!("is {kind}, not a regular file, so it was not read"),
+            Some("a spec file"),
+            Some("save the YAML to a file and name that file".to_owned()),
+        ),
+        file::ReadError::TooLarge { size, .. } => {
+            let message = too_large(size);
+            // Where the limit falls, when the start of the file can be read.
+            let pos = std::fs::File::open(path)
+                .ok()
+                .and_then(|f| {
+                    use std::io::Read;
+                    let mut head = Vec::new();
+                    f.take(MAX_SPEC_BYTES as u64).read_to_end(&mut head).ok()?;
+                    Some(Pos::of_offset(&String::from_utf8_lossy(&head), usize::MAX))
+                })
+                .unwrap_or_default();
+            refuse(
+                pos,
+                message,
                 None,
-            ));
+                Some("split the stack, or check that this is the right file".to_owned()),
+            )
         }
-        if meta.len() > MAX_SPEC_BYTES as u64 {
-            return Err(whole_file(
-                limit_message(meta.len()),
-                Some("split the stack, or check that this is the right file"),
-            ));
-        }
-    }
-    let mut bytes = Vec::new();
-    file.take(MAX_SPEC_BYTES as u64 + 1)
-        .read_to_end(&mut bytes)
-        .map_err(|e| whole_file(format!("cannot read the file: {e}"), None))?;
-    if bytes.len() > MAX_SPEC_BYTES {
-        return Err(whole_file(limit_message(bytes.len() as u64), None));
+    })?;
+    if let Some(encoding) = utf16(&bytes) {
+        return Err(refuse(
+            Pos { line: 1, column: 1 },
+            format!("the file is {encoding} text; a spec must be UTF-8"),
+            Some("a UTF-8 encoded YAML file"),
+            Some(format!(
+                "convert it: `iconv -f {encoding} -t UTF-8 {name} > spec.yaml` (or save it as UTF-8 in your editor)"
+            )),
+        ));
     }
     let text = match String::from_utf8(bytes) {
         Ok(t) => t,
         Err(e) => {
             let valid = &e.as_bytes()[..e.utf8_error().valid_up_to()];
             let valid = std::str::from_utf8(valid).unwrap_or_default();
-            let line = valid.matches('\n').count() as u64 + 1;
-            let column = valid.rsplit('\n').next().map_or(0, |l| l.chars().count()) as u64 + 1;
-            return Err(Diagnostics(vec![Diagnostic {
-                severity: Severity::Error,
-                file: name,
-                line,
-                column,
-                path: String::new(),
-                message: "the file is not UTF-8 text".to_owned(),
-                expected: Some("a UTF-8 encoded YAML file".to_owned()),
-                hint: Some("re-save the file as UTF-8".to_owned()),
-            }]));
+            return Err(refuse(
+                Pos::of_offset(valid, valid.len()),
+                "the file is not UTF-8 text".to_owned(),
+                Some("a UTF-8 encoded YAML file"),
+                Some("re-save the file as UTF-8".to_owned()),
+            ));
         }
     };
     let dir = match path.parent() {
@@ -281,6 +327,29 @@ pub fn load(path: &Path) -> Result<LoadedSpec, Diagnostics> {
         _ => PathBuf::from("."),
     };
     validate(&name, &text, dir, OffsetDateTime::now_utc())
+}
+
+fn too_large(size: u64) -> String {
+    format!(
+        "the file is {:.1} MiB; a spec may be at most {} MiB, so it was not parsed (the limit falls here)",
+        size as f64 / (1024.0 * 1024.0),
+        MAX_SPEC_BYTES / (1024 * 1024)
+    )
+}
+
+/// The encoding (as `iconv` names it) when `bytes` look like UTF-16 or
+/// UTF-32: a byte-order mark, or a NUL beside each of the first two
+/// characters.
+fn utf16(bytes: &[u8]) -> Option<&'static str> {
+    match bytes {
+        [0xff, 0xfe, 0, 0, ..] => Some("UTF-32LE"),
+        [0, 0, 0xfe, 0xff, ..] => Some("UTF-32BE"),
+        [0xff, 0xfe, ..] => Some("UTF-16LE"),
+        [0xfe, 0xff, ..] => Some("UTF-16BE"),
+        [a, 0, b, 0, ..] if *a != 0 && *b != 0 => Some("UTF-16LE"),
+        [0, a, 0, b, ..] if *a != 0 && *b != 0 => Some("UTF-16BE"),
+        _ => None,
+    }
 }
 
 /// Validates spec text; `name` is used in diagnostics and as the path
@@ -302,7 +371,36 @@ pub fn load_str_at(name: &str, text: &str, now: OffsetDateTime) -> Result<Loaded
     validate(name, text, dir, now)
 }
 
+/// The stack [`validate`] runs with. Building the tree and walking it
+/// recurse once per level of nesting (at most [`yaml::MAX_DEPTH`]), and in a
+/// debug build one level of serde-saphyr takes some 45 KB: 50 nested flow
+/// maps overflow the 2 MiB of a test thread or a tokio worker. The stack is
+/// reserved, not used, unless the nesting needs it.
+const VALIDATION_STACK: usize = 64 * 1024 * 1024;
+
+/// [`validate_here`] on a thread of its own with [`VALIDATION_STACK`] (or
+/// here when no thread can be started).
 fn validate(
+    name: &str,
+    text: &str,
+    dir: PathBuf,
+    now: OffsetDateTime,
+) -> Result<LoadedSpec, Diagnostics> {
+    std::thread::scope(|scope| {
+        let spawned = std::thread::Builder::new()
+            .name("validate".to_owned())
+            .stack_size(VALIDATION_STACK)
+            .spawn_scoped(scope, || validate_here(name, text, dir.clone(), now));
+        match spawned {
+            Ok(handle) => handle
+                .join()
+                .unwrap_or_else(|panic| std::panic::resume_unwind(panic)),
+            Err(_) => validate_here(name, text, dir.clone(), now),
+        }
+    })
+}
+
+fn validate_here(
     name: &str,
     text: &str,
     dir: PathBuf,
@@ -322,13 +420,11 @@ fn validate(
             }])
         };
     if text.len() > MAX_SPEC_BYTES {
+        let pos = Pos::of_offset(text, MAX_SPEC_BYTES);
         return Err(one(
-            0,
-            0,
-            format!(
-                "the spec is larger than {} MiB, so it was not parsed",
-                MAX_SPEC_BYTES / (1024 * 1024)
-            ),
+            pos.line,
+            pos.column,
+            too_large(text.len() as u64),
             None,
             None,
         ));
@@ -336,15 +432,17 @@ fn validate(
     let text = text.strip_prefix('\u{feff}').unwrap_or(text);
     let tree = match yaml::parse(text) {
         Ok(tree) => tree,
-        Err(e) => {
-            let (line, column) = e.pos.map_or((0, 0), |p| (p.line, p.column));
-            return Err(one(
-                line,
-                column,
-                format!("invalid YAML: {}", e.message),
-                None,
-                None,
-            ));
+        Err(refused) => {
+            // Every YAML refusal has its place (there is no tree to find
+            // it in).
+            let mut diags = Diagnostics(
+                refused
+                    .into_iter()
+                    .map(|issue| located(name, issue.pos.unwrap_or_default(), issue))
+                    .collect(),
+            );
+            diags.sort();
+            return Err(diags);
         }
     };
     let expected_top = "a map with at least `stack:` and `app:`";
@@ -371,11 +469,7 @@ fn validate(
     }
     let schema = crate::schema::json_schema();
     let (json, mut issues) = structure::walk(&schema, &tree);
-    let mut rules = Rules {
-        keys: keys(&tree),
-        now,
-        issues: Vec::new(),
-    };
+    let mut rules = Rules::new(keys(&tree), now);
     semantic(&json, &tree, &issues.clone(), &mut rules);
     issues.append(&mut rules.issues);
     if issues.is_empty() {
@@ -394,10 +488,16 @@ fn validate(
             )),
         }
     }
+    let mut locator = Locator::default();
     let mut diags = Diagnostics(
         issues
             .into_iter()
-            .map(|i| to_diagnostic(name, &tree, i))
+            .map(|i| {
+                let pos = i
+                    .pos
+                    .unwrap_or_else(|| locator.locate(&tree, &i.path, i.on_key));
+                located(name, pos, i)
+            })
             .collect(),
     );
     diags.sort();
@@ -408,6 +508,10 @@ fn to_diagnostic(file: &str, tree: &Node, issue: Issue) -> Diagnostic {
     let pos = issue
         .pos
         .unwrap_or_else(|| locate(tree, &issue.path, issue.on_key));
+    located(file, pos, issue)
+}
+
+fn located(file: &str, pos: Pos, issue: Issue) -> Diagnostic {
     Diagnostic {
         severity: Severity::Error,
         file: file.to_owned(),
@@ -424,28 +528,68 @@ fn to_diagnostic(file: &str, tree: &Node, issue: Issue) -> Diagnostic {
 /// list's key, or, when the path goes further than the file, the deepest
 /// key that exists.
 fn locate(root: &Node, path: &[Seg], on_key: bool) -> Pos {
-    let mut node = root;
-    let mut key_pos: Option<Pos> = None;
-    for seg in path {
-        let next = match seg {
-            Seg::Key(k) => node.entry(k).map(|(k, v)| (k.pos, v)),
-            Seg::Index(i) => match &node.value {
-                Value::Seq(items) => items.get(*i).map(|n| (n.pos, n)),
-                _ => None,
-            },
+    Locator::default().locate(root, path, on_key)
+}
+
+/// [`locate`] for many paths: the entries of each large map it walks
+/// through are indexed once, so that locating one issue per entry of a map
+/// of 10,000 campaigns is linear, not quadratic.
+#[derive(Default)]
+struct Locator {
+    /// Per map (by address), the index of the first entry of each key.
+    maps: HashMap<usize, HashMap<String, usize>>,
+}
+
+impl Locator {
+    /// Maps with fewer entries are searched in place.
+    const INDEX_FROM: usize = 32;
+
+    fn entry<'t>(&mut self, node: &'t Node, key: &str) -> Option<(&'t Node, &'t Node)> {
+        let Value::Map(entries) = &node.value else {
+            return None;
         };
-        match next {
-            Some((kp, n)) => {
-                key_pos = Some(kp);
-                node = n;
-            }
-            None => return key_pos.unwrap_or(node.pos),
+        if entries.len() < Self::INDEX_FROM {
+            return node.entry(key);
         }
+        let index = self
+            .maps
+            .entry(std::ptr::from_ref(node).addr())
+            .or_insert_with(|| {
+                let mut index = HashMap::with_capacity(entries.len());
+                for (i, (k, _)) in entries.iter().enumerate() {
+                    if let Some(text) = k.key_text() {
+                        index.entry(text).or_insert(i);
+                    }
+                }
+                index
+            });
+        index.get(key).map(|&i| (&entries[i].0, &entries[i].1))
     }
-    match node.value {
-        _ if on_key => key_pos.unwrap_or(node.pos),
-        Value::Map(_) | Value::Seq(_) | Value::Null => key_pos.unwrap_or(node.pos),
-        _ => node.pos,
+
+    fn locate(&mut self, root: &Node, path: &[Seg], on_key: bool) -> Pos {
+        let mut node = root;
+        let mut key_pos: Option<Pos> = None;
+        for seg in path {
+            let next = match seg {
+                Seg::Key(k) => self.entry(node, k).map(|(k, v)| (k.pos, v)),
+                Seg::Index(i) => match &node.value {
+                    Value::Seq(items) => items.get(*i).map(|n| (n.pos, n)),
+                    _ => None,
+                },
+            };
+            match next {
+                Some((kp, n)) => {
+                    key_pos = Some(kp);
+                    node = n;
+                }
+                None => return key_pos.unwrap_or(node.pos),
+            }
+        }
+        match node.value {
+            _ if on_key => key_pos.unwrap_or(node.pos),
+            Value::Map(_) | Value::Seq(_) | Value::Null => key_pos.unwrap_or(node.pos),
+            _ => node.pos,
+        }
     }
 }
 
@@ -468,7 +612,14 @@ fn keys(tree: &Node) -> Keys {
 /// Runs the semantic checks on every part of the spec that passed the
 /// structural pass.
 fn semantic(json: &Json, tree: &Node, structural: &[Issue], rules: &mut Rules) {
-    let clean = |prefix: &[Seg]| !structural.iter().any(|i| i.path.starts_with(prefix));
+    // Every prefix of the path of every structural issue: a part of the
+    // spec is clean when no issue lies under it (looked up, not searched,
+    // so that 10,000 broken entries stay linear).
+    let dirty: BTreeSet<&[Seg]> = structural
+        .iter()
+        .flat_map(|i| (0..=i.path.len()).map(move |n| &i.path[..n]))
+        .collect();
+    let clean = |prefix: &[Seg]| !dirty.contains(prefix);
     fn read<T: DeserializeOwned>(v: Option<&Json>) -> Option<T> {
         v.filter(|v| !v.is_null())
             .and_then(|v| serde_json::from_value(v.clone()).ok())
@@ -550,11 +701,14 @@ fn semantic(json: &Json, tree: &Node, structural: &[Issue], rules: &mut Rules) {
         }
     }
     rules.template_names(&template_names);
+    let mut sources = BTreeMap::new();
     for (k, v) in entries("segments") {
-        if let Some(s) = read(Some(&v)) {
+        if let Some(s) = read::<crate::spec::Segment>(Some(&v)) {
             rules.segment(&k, &s);
+            sources.insert(k, s);
         }
     }
+    rules.segment_cycles(&sources);
     for (k, v) in entries("campaigns") {
         if let Some(c) = read(Some(&v)) {
             rules.campaign(&k, &c);

@@ -1,13 +1,18 @@
 //! The semantic pass: Pinpoint's own rules and the spec's cross-references,
 //! checked on the typed values of every entry that passed the structural
 //! pass.
+//!
+//! A reference to a missing key suggests the nearest few keys
+//! ([`super::suggest`]), never lists every key, so that the cost and the
+//! output stay linear in the number of errors.
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 
 use time::OffsetDateTime;
 use time::format_description::well_known::Rfc3339;
 
-use super::structure::{Issue, Seg, nearest};
+use super::structure::{Issue, Seg};
+use super::suggest;
 use crate::resources::{is_arn, put_to_stream_policy_name};
 use crate::spec::{
     AdmChannel, Alarm, ApnsAuthMethod, ApnsChannel, App, BaiduChannel, Campaign, EventStream,
@@ -133,7 +138,17 @@ pub struct Rules {
     pub keys: Keys,
     pub now: OffsetDateTime,
     pub issues: Vec<Issue>,
+    /// Per section, its keys indexed for suggestions (built when first
+    /// needed).
+    suggest: HashMap<String, suggest::Index>,
+    /// Suggestions already made, per section and missing key.
+    suggested: HashMap<(String, String), Vec<String>>,
 }
+
+/// Up to this many keys, an unknown reference lists them all.
+const LIST_KEYS_UP_TO: usize = 5;
+/// A cycle lists at most this many of its segments.
+const CYCLE_NAMES_UP_TO: usize = 6;
 
 /// `UTC+05:30` → 330 minutes; `UTC` → 0.
 fn offset_minutes(zone: &str) -> Option<i32> {
@@ -199,6 +214,16 @@ pub fn is_hhmm(s: &str) -> bool {
 }
 
 impl Rules {
+    pub fn new(keys: Keys, now: OffsetDateTime) -> Rules {
+        Rules {
+            keys,
+            now,
+            issues: Vec::new(),
+            suggest: HashMap::new(),
+            suggested: HashMap::new(),
+        }
+    }
+
     fn push(&mut self, issue: Issue) {
         self.issues.push(issue);
     }
@@ -524,17 +549,32 @@ impl Rules {
         if known.contains(key) {
             return;
         }
-        let hint = nearest(key, known.iter().map(String::as_str))
-            .map(|n| format!("did you mean `{n}`?"))
-            .or_else(|| {
-                known
-                    .is_empty()
-                    .then(|| format!("there is no `{section}:` section in this spec"))
+        let near = self
+            .suggested
+            .entry((section.to_owned(), key.to_owned()))
+            .or_insert_with(|| {
+                self.suggest
+                    .entry(section.to_owned())
+                    .or_insert_with(|| suggest::Index::new(known.iter().map(String::as_str)))
+                    .nearest(key)
+                    .into_iter()
+                    .map(str::to_owned)
+                    .collect()
             });
+        let hint = match near.as_slice() {
+            [] if known.is_empty() => {
+                Some(format!("there is no `{section}:` section in this spec"))
+            }
+            [] => None,
+            [one] => Some(format!("did you mean `{one}`?")),
+            several => Some(format!("did you mean one of {}?", list(several))),
+        };
         let expected = if known.is_empty() {
             format!("a key of `{section}`")
-        } else {
+        } else if known.len() <= LIST_KEYS_UP_TO {
             format!("a key of `{section}`: {}", list(known))
+        } else {
+            format!("a key of `{section}` (it has {})", known.len())
         };
         self.push(
             Issue::new(at, format!("unknown {kind} `{key}`"))
@@ -595,6 +635,90 @@ impl Rules {
                     dp.push(Seg::Index(j));
                     self.dimensions(&dp, d);
                 }
+            }
+        }
+    }
+
+    /// Segments built from segments (`segment_groups`) must not form a
+    /// cycle: AWS needs a source segment before the segments built from it,
+    /// so plan and apply would stop at "dependency cycle". Every reference
+    /// on a cycle is reported at its place. (A segment built from itself is
+    /// reported by [`Rules::segment`].)
+    pub fn segment_cycles(&mut self, segments: &BTreeMap<String, Segment>) {
+        let keys: Vec<&str> = segments.keys().map(String::as_str).collect();
+        let place: HashMap<&str, usize> = keys.iter().enumerate().map(|(i, k)| (*k, i)).collect();
+        // Per segment, the segments it is built from, with where each is named.
+        let mut edges: Vec<Vec<(usize, Vec<Seg>)>> = vec![Vec::new(); keys.len()];
+        for (from, (key, seg)) in segments.iter().enumerate() {
+            let Some(groups) = &seg.segment_groups else {
+                continue;
+            };
+            for (i, g) in groups.groups.iter().enumerate() {
+                for (j, s) in g.source_segments.iter().enumerate() {
+                    let Some(&to) = place.get(s.segment.as_str()) else {
+                        continue;
+                    };
+                    if to == from {
+                        continue;
+                    }
+                    let mut at = path(&["segments", key, "segment_groups", "groups"]);
+                    at.push(Seg::Index(i));
+                    at.push(Seg::Key("source_segments".to_owned()));
+                    at.push(Seg::Index(j));
+                    at.push(Seg::Key("segment".to_owned()));
+                    edges[from].push((to, at));
+                }
+            }
+        }
+        let targets: Vec<Vec<usize>> = edges
+            .iter()
+            .map(|e| e.iter().map(|(to, _)| *to).collect())
+            .collect();
+        let component = strongly_connected(&targets);
+        let direct: HashSet<(usize, usize)> = targets
+            .iter()
+            .enumerate()
+            .flat_map(|(from, to)| to.iter().map(move |to| (from, *to)))
+            .collect();
+        let mut members: HashMap<usize, Vec<usize>> = HashMap::new();
+        for (node, c) in component.iter().enumerate() {
+            members.entry(*c).or_default().push(node);
+        }
+        for (from, out) in edges.into_iter().enumerate() {
+            let c = component[from];
+            let cycle = &members[&c];
+            if cycle.len() < 2 {
+                continue;
+            }
+            let mut names = list(cycle.iter().take(CYCLE_NAMES_UP_TO).map(|i| keys[*i]));
+            if cycle.len() > CYCLE_NAMES_UP_TO {
+                names.push_str(", ...");
+            }
+            for (to, at) in out {
+                if component[to] != c {
+                    continue;
+                }
+                let back = if direct.contains(&(to, from)) {
+                    format!("which is built from `{}`", keys[from])
+                } else {
+                    format!(
+                        "which is built from `{}` through other segments",
+                        keys[from]
+                    )
+                };
+                self.push(
+                    Issue::new(
+                        &at,
+                        format!(
+                            "segment `{}` is built from `{}`, {back}: a cycle ({} segments: {names})",
+                            keys[from],
+                            keys[to],
+                            cycle.len(),
+                        ),
+                    )
+                    .expected("segments built from segments without a cycle (AWS creates a source segment before the segments built from it)")
+                    .hint("remove one of the references on the cycle; each is reported at its line"),
+                );
             }
         }
     }
@@ -705,14 +829,24 @@ impl Rules {
                 rest.find(|c: char| c != '+' && c != '-')
                     .unwrap_or(rest.len()),
             );
-            let (h, m) = digits.split_once(':').unwrap_or((digits, ""));
+            let (h, m) = match digits.split_once(':') {
+                Some(hm) => hm,
+                // `UTC+0530`, `UTC+530`: hours and minutes with no colon.
+                None if (3..=4).contains(&digits.len())
+                    && digits.bytes().all(|b| b.is_ascii_digit()) =>
+                {
+                    digits.split_at(digits.len() - 2)
+                }
+                None => (digits, ""),
+            };
             if let Ok(hours) = h.parse::<u32>() {
-                let candidate = if hours == 0 && m.trim_matches('0').is_empty() {
+                let no_minutes = m.trim_matches('0').is_empty();
+                let candidate = if hours == 0 && no_minutes {
                     "UTC".to_owned()
-                } else if m.is_empty() {
+                } else if no_minutes {
                     format!("UTC{sign}{hours:02}")
                 } else {
-                    format!("UTC{sign}{hours:02}:{m}")
+                    format!("UTC{sign}{hours:02}:{m:0>2}")
                 };
                 if CAMPAIGN_TIMEZONES.contains(&candidate.as_str()) {
                     hint = Some(format!("write `{candidate}`"));
@@ -1173,6 +1307,87 @@ impl Rules {
     }
 }
 
+/// The strongly connected component of each node of a directed graph
+/// (Tarjan's algorithm, without recursion: a hostile spec may chain 10,000
+/// segments).
+fn strongly_connected(edges: &[Vec<usize>]) -> Vec<usize> {
+    let mut t = Tarjan {
+        index: vec![Tarjan::UNSEEN; edges.len()],
+        low: vec![0; edges.len()],
+        on_stack: vec![false; edges.len()],
+        component: vec![Tarjan::UNSEEN; edges.len()],
+        stack: Vec::new(),
+        calls: Vec::new(),
+        next_index: 0,
+        next_component: 0,
+    };
+    for root in 0..edges.len() {
+        if t.index[root] != Tarjan::UNSEEN {
+            continue;
+        }
+        t.visit(root);
+        while let Some(&(v, next_edge)) = t.calls.last() {
+            if let Some(&w) = edges[v].get(next_edge) {
+                if let Some(top) = t.calls.last_mut() {
+                    top.1 += 1;
+                }
+                if t.index[w] == Tarjan::UNSEEN {
+                    t.visit(w);
+                } else if t.on_stack[w] {
+                    t.low[v] = t.low[v].min(t.index[w]);
+                }
+            } else {
+                t.finish(v);
+            }
+        }
+    }
+    t.component
+}
+
+/// The state of [`strongly_connected`].
+struct Tarjan {
+    index: Vec<usize>,
+    low: Vec<usize>,
+    on_stack: Vec<bool>,
+    component: Vec<usize>,
+    stack: Vec<usize>,
+    /// The nodes being visited, each with its next edge to follow.
+    calls: Vec<(usize, usize)>,
+    next_index: usize,
+    next_component: usize,
+}
+
+impl Tarjan {
+    const UNSEEN: usize = usize::MAX;
+
+    fn visit(&mut self, v: usize) {
+        self.index[v] = self.next_index;
+        self.low[v] = self.next_index;
+        self.next_index += 1;
+        self.stack.push(v);
+        self.on_stack[v] = true;
+        self.calls.push((v, 0));
+    }
+
+    /// Every edge of `v` has been followed.
+    fn finish(&mut self, v: usize) {
+        self.calls.pop();
+        if let Some(&(parent, _)) = self.calls.last() {
+            self.low[parent] = self.low[parent].min(self.low[v]);
+        }
+        if self.low[v] == self.index[v] {
+            while let Some(w) = self.stack.pop() {
+                self.on_stack[w] = false;
+                self.component[w] = self.next_component;
+                if w == v {
+                    break;
+                }
+            }
+            self.next_component += 1;
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -1205,11 +1420,22 @@ mod tests {
     }
 
     fn rules() -> Rules {
-        Rules {
-            keys: Keys::default(),
-            now: time::macros::datetime!(2025-01-01 00:00 UTC),
-            issues: Vec::new(),
-        }
+        Rules::new(
+            Keys::default(),
+            time::macros::datetime!(2025-01-01 00:00 UTC),
+        )
+    }
+
+    #[test]
+    fn components() {
+        // 0 -> 1 -> 2 -> 0, 3 -> 0, 4 alone, 5 <-> 6.
+        let c = strongly_connected(&[vec![1], vec![2], vec![0], vec![0], vec![], vec![6], vec![5]]);
+        assert!(c[0] == c[1] && c[1] == c[2]);
+        assert!(c[3] != c[0] && c[4] != c[0] && c[5] == c[6] && c[5] != c[0]);
+        // A chain of 100,000 does not overflow the stack.
+        let chain: Vec<Vec<usize>> = (0..100_000).map(|i| vec![(i + 1) % 100_000]).collect();
+        let c = strongly_connected(&chain);
+        assert!(c.iter().all(|x| *x == c[0]));
     }
 
     #[test]
@@ -1228,6 +1454,10 @@ mod tests {
             Some("use `UTC` (GMT is UTC; Pinpoint takes fixed offsets, not zone names)")
         );
         assert!(hint("UTC-12").unwrap().contains("`UTC-11`"));
+        assert_eq!(hint("utc+0530").as_deref(), Some("write `UTC+05:30`"));
+        assert_eq!(hint("UTC+530").as_deref(), Some("write `UTC+05:30`"));
+        assert_eq!(hint("UTC-0300").as_deref(), Some("write `UTC-03`"));
+        assert_eq!(hint("UTC+0000").as_deref(), Some("write `UTC`"));
         assert!(
             hint("Mars/Olympus_Mons")
                 .unwrap()
