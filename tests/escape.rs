@@ -231,3 +231,39 @@ fn escape_a_spec_file_name_with_control_characters() {
         stderr(&plan)
     );
 }
+
+#[test]
+fn escape_validate_of_a_valid_spec_and_a_refused_saved_plan() {
+    // `validate` of a valid spec under a hostile file name.
+    let name = "ok\u{1b}[2J\u{202e}.yaml";
+    let s = scratch_with(name, APPLIES);
+    let path = format!("specs/{name}");
+    let o = s.run(&["validate", &path]);
+    expect_code(&o, 0);
+    assert_clean("validate", &o);
+    assert!(
+        stdout(&o).contains(r"ok\u{1b}[2J\u{202e}.yaml: valid"),
+        "{}",
+        stdout(&o)
+    );
+
+    // A saved plan refused for an edited template body: the differences
+    // quote the edited value, escaped.
+    expect_code(&s.run(&["apply", "--local", "--auto-approve", &path]), 0);
+    expect_code(&s.run(&["plan", "--local", &path, "--out", "p.json"]), 0);
+    let plan_path = s.path().join("p.json");
+    let mut plan: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(&plan_path).unwrap()).unwrap();
+    for c in plan["changes"].as_array_mut().unwrap() {
+        if c["address"] == "template.promo" {
+            c["action"] = serde_json::json!("update");
+            c["after"]["attrs"]["default"]["body"] =
+                serde_json::json!("evil\u{1b}]0;title\u{7}\u{202e}");
+        }
+    }
+    std::fs::write(&plan_path, serde_json::to_vec(&plan).unwrap()).unwrap();
+    let o = s.run(&["apply", "--local", "--auto-approve", "p.json"]);
+    expect_code(&o, 1);
+    assert_clean("apply of an edited plan", &o);
+    assert!(stderr(&o).contains("`template.promo`"), "{}", stderr(&o));
+}

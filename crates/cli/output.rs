@@ -43,6 +43,12 @@ pub fn color_stdout(choice: ColorChoice) -> bool {
 /// Prints an error as miette renders it, with its message, causes and help
 /// [`escape`]d first: they quote file names, keys and AWS's messages, and
 /// the renderer prints them as they are.
+/// `value` as text safe for a terminal ([`escape`]): for addresses, AWS's
+/// messages, file names and anything else a user or the account controls.
+pub fn safe(value: impl std::fmt::Display) -> String {
+    escape(&value.to_string()).into_owned()
+}
+
 pub fn report_error(err: &miette::Report) {
     eprintln!("{:?}", miette::Report::new(Escaped::of(err)));
 }

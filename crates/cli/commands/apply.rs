@@ -12,6 +12,7 @@ use super::{common, progress};
 use crate::Outcome;
 use crate::args::{self, Connection, Global, PlanFormat};
 use crate::connect::Session;
+use crate::output::safe;
 
 pub struct ApplyArgs<'a> {
     pub target: &'a Path,
@@ -94,7 +95,7 @@ async fn apply_saved(global: &Global, args: &ApplyArgs<'_>) -> Result<Outcome> {
     if !differences.is_empty() {
         const SHOWN: usize = 20;
         for d in differences.iter().take(SHOWN) {
-            eprintln!("  {d}");
+            eprintln!("  {}", safe(d));
         }
         if differences.len() > SHOWN {
             eprintln!("  ... and {} more", differences.len() - SHOWN);
@@ -183,13 +184,13 @@ fn print_report(report: &ApplyReport) {
         report.requests,
     );
     for (address, error) in &report.failed {
-        let _ = writeln!(err, "  failed: {address}: {error}");
+        let _ = writeln!(err, "  failed: {}: {}", safe(address), safe(error));
     }
     for (address, why) in &report.not_reversed {
-        let _ = writeln!(err, "  not undone: {address}: {why}");
+        let _ = writeln!(err, "  not undone: {}: {}", safe(address), safe(why));
     }
     if let Some(next) = report.how_to_go_on() {
-        let _ = writeln!(err, "{next}");
+        let _ = writeln!(err, "{}", safe(next));
     }
 }
 

@@ -11,6 +11,7 @@ use super::apply::{confirm, take_lock};
 use super::{common, progress};
 use crate::Outcome;
 use crate::args::{Connection, Global, PlanFormat};
+use crate::output::safe;
 
 pub fn run(
     global: &Global,
@@ -40,7 +41,7 @@ pub fn run(
             super::plan::render_plan(&plan, PlanFormat::Text, global, false)
         );
         if !plan.has_changes() {
-            println!("Stack `{stack}` owns nothing in this account.");
+            println!("Stack `{}` owns nothing in this account.", safe(&stack));
             return Ok(Outcome::Success);
         }
         confirm(auto_approve, "destroy")?;
@@ -69,7 +70,7 @@ pub fn run(
             report.elapsed.as_secs_f64()
         );
         for (address, error) in &report.failed {
-            println!("  failed: {address}: {error}");
+            println!("  failed: {}: {}", safe(address), safe(error));
         }
         Ok(if report.outcome == ApplyOutcome::Succeeded {
             Outcome::Success

@@ -16,6 +16,7 @@ use reconcile_aws::export::{AppSelector, ExportRequest, Exported};
 use crate::Outcome;
 use crate::args::{Connection, Global};
 use crate::connect::connect;
+use crate::output::safe;
 
 pub struct ExportArgs<'a> {
     pub app_id: Option<&'a str>,
@@ -72,10 +73,10 @@ pub fn run(global: &Global, args: &ExportArgs<'_>) -> Result<Outcome> {
                 .wrap_err_with(|| format!("cannot write `{}`", path.display()))?;
             eprintln!(
                 "Wrote `{}`: app `{}` ({}) as stack `{}`.",
-                path.display(),
-                exported.spec.app.name,
-                exported.app_id,
-                exported.spec.stack
+                safe(path.display()),
+                safe(&exported.spec.app.name),
+                safe(&exported.app_id),
+                safe(&exported.spec.stack)
             );
         }
         None => {
@@ -132,13 +133,13 @@ fn report(exported: &Exported) {
             .max()
             .unwrap_or(0);
         for p in &exported.placeholders {
-            eprintln!("  {:<width$}  {}", p.env, p.path);
+            eprintln!("  {:<width$}  {}", safe(&p.env), safe(&p.path));
         }
     }
     if !exported.notes.is_empty() {
         eprintln!();
         for n in &exported.notes {
-            eprintln!("note: {n}");
+            eprintln!("note: {}", safe(n));
         }
     }
 }

@@ -12,6 +12,7 @@ use super::apply::{confirm, take_lock};
 use super::{common, progress};
 use crate::Outcome;
 use crate::args::{Connection, Global, PlanFormat};
+use crate::output::safe;
 
 pub struct RollbackArgs<'a> {
     pub spec: &'a Path,
@@ -55,13 +56,21 @@ pub fn run(global: &Global, args: &RollbackArgs<'_>) -> Result<Outcome> {
             super::plan::render_plan(&reverse.plan, PlanFormat::Text, global, false)
         );
         for (address, what) in &reverse.inexact {
-            println!("  cannot be undone exactly: {address}: {what}");
+            println!(
+                "  cannot be undone exactly: {}: {}",
+                safe(address),
+                safe(what)
+            );
         }
         for (address, note) in &reverse.notes {
-            println!("  note: {address}: {note}");
+            println!("  note: {}: {}", safe(address), safe(note));
         }
         if !reverse.drifted.is_empty() {
-            let names: Vec<String> = reverse.drifted.iter().map(|a| format!("`{a}`")).collect();
+            let names: Vec<String> = reverse
+                .drifted
+                .iter()
+                .map(|a| format!("`{}`", safe(a)))
+                .collect();
             println!(
                 "  changed since that apply: {}{}",
                 names.join(", "),
@@ -116,10 +125,10 @@ pub fn run(global: &Global, args: &RollbackArgs<'_>) -> Result<Outcome> {
             report.elapsed.as_secs_f64()
         );
         for (address, error) in &report.failed {
-            let _ = writeln!(err, "  failed: {address}: {error}");
+            let _ = writeln!(err, "  failed: {}: {}", safe(address), safe(error));
         }
         for (address, why) in &report.not_reversed {
-            let _ = writeln!(err, "  not reversed: {address}: {why}");
+            let _ = writeln!(err, "  not reversed: {}: {}", safe(address), safe(why));
         }
         Ok(match report.outcome {
             RollbackOutcome::Complete => Outcome::Success,

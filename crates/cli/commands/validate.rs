@@ -19,8 +19,8 @@ pub fn run(specs: &[PathBuf]) -> Result<Outcome> {
                 writeln!(
                     out,
                     "{}: valid (stack `{}`)",
-                    path.display(),
-                    loaded.spec.stack
+                    crate::output::safe(path.display()),
+                    crate::output::safe(&loaded.spec.stack)
                 )
                 .into_diagnostic()?;
             }
