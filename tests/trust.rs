@@ -188,3 +188,50 @@ fn change_action(plan: &Value, address: &str) -> String {
         .unwrap_or_default()
         .to_owned()
 }
+
+/// A saved plan carries the credentials' fingerprints (argon2id, salted by
+/// the stack): with a pepper configured (`RECONCILE_FINGERPRINT_KEY`, kept
+/// in the CI's secrets, not in the artifact), they change, so a guess of a
+/// secret cannot be tested against the artifact without the pepper.
+#[test]
+fn a_pepper_changes_every_fingerprint_of_a_saved_plan() {
+    let s = Scratch::new();
+    let fingerprints = |plan: &Value| -> Vec<String> {
+        plan["changes"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter_map(|c| c["after"]["attrs"]["write_only_fingerprint"].as_str())
+            .map(ToOwned::to_owned)
+            .collect()
+    };
+    let plain = saved(&s, FLASH, "plain.json");
+    let o = s
+        .cmd()
+        .args(["plan", "--local", FLASH, "--out", "peppered.json"])
+        .env(
+            "RECONCILE_FINGERPRINT_KEY",
+            "a pepper from the CI's secrets",
+        )
+        .output()
+        .unwrap();
+    expect_code(&o, 0);
+    let peppered: Value =
+        serde_json::from_slice(&std::fs::read(s.path().join("peppered.json")).unwrap()).unwrap();
+    let (a, b) = (fingerprints(&plain), fingerprints(&peppered));
+    assert_eq!(a.len(), 2, "apns and gcm: {plain}");
+    assert_eq!(b.len(), 2);
+    for (x, y) in a.iter().zip(&b) {
+        assert_ne!(x, y, "the pepper did not change a fingerprint");
+        assert_eq!(x.len(), 32);
+    }
+    // And no secret is in either plan.
+    for secret in crate::util::demo_secrets() {
+        for plan in [&plain, &peppered] {
+            assert!(
+                !plan.to_string().contains(&secret),
+                "a secret line in a plan"
+            );
+        }
+    }
+}
