@@ -41,16 +41,7 @@ impl AwsProvider {
         action: Action,
         adopt: bool,
     ) -> Result<(), ProviderError> {
-        let in_app = match address.kind {
-            Kind::App
-            | Kind::Segment
-            | Kind::Campaign
-            | Kind::Template
-            | Kind::IamRole
-            | Kind::KinesisStream
-            | Kind::Alarm => false,
-            Kind::AppSettings | Kind::Channel | Kind::Endpoint | Kind::EventStream => true,
-        };
+        let in_app = !address.kind.has_own_tags();
         let target = if in_app {
             Address::singleton(Kind::App)
         } else {

@@ -49,8 +49,9 @@ use crate::provider::{AwsProvider, name_of};
 use crate::tags::{self, Owner, fingerprints, owner, parse_index};
 use crate::{campaigns, segments, templates};
 
-/// The key of an [`Unavailable`] address that covers a whole kind.
-pub const KIND_WIDE_KEY: &str = "*";
+/// The key of an [`Unavailable`] address that covers a whole kind (the
+/// engine's, which reads it).
+pub use reconcile_engine::diff::KIND_WIDE_KEY;
 
 /// A live resource found by name or listing, before it is placed.
 struct Candidate<T> {

@@ -64,18 +64,16 @@ fn describe_cycle(cycle: &[Address]) -> String {
     format!("{} (each must happen before the next)", names.join(" -> "))
 }
 
-/// Whether resources of `kind` implicitly depend on the stack's `app`.
+/// Whether resources of `kind` implicitly depend on the stack's `app`
+/// ([`Kind::depends_on_app`]: the kind knows).
 pub fn depends_on_app(kind: Kind) -> bool {
-    !matches!(
-        kind,
-        Kind::App | Kind::IamRole | Kind::KinesisStream | Kind::Template
-    )
+    kind.depends_on_app()
 }
 
-/// Whether resources of `kind` live inside the app (and go with it when it is
-/// deleted). Alarms refer to the app but live in CloudWatch.
+/// Whether resources of `kind` live inside the app (and go with it when it
+/// is deleted): [`Kind::lives_in_app`].
 pub fn lives_in_app(kind: Kind) -> bool {
-    depends_on_app(kind) && kind != Kind::Alarm
+    kind.lives_in_app()
 }
 
 /// Which state of a resource the dependencies are read from.

@@ -113,6 +113,65 @@ impl FromStr for Kind {
     }
 }
 
+/// Where a kind's resources live, relative to the stack's app.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Scope {
+    /// Account-wide, on its own (IAM roles, Kinesis streams, push
+    /// templates): created before the app, found by its own tags.
+    Account,
+    /// The app itself.
+    App,
+    /// Inside the app: created after it, deleted with it.
+    InApp,
+    /// Outside the app but about it (CloudWatch alarms on its metrics):
+    /// created after it, not deleted with it.
+    OnApp,
+}
+
+impl Kind {
+    /// Where this kind's resources live. See [`Scope`].
+    pub fn scope(self) -> Scope {
+        match self {
+            Kind::IamRole | Kind::KinesisStream | Kind::Template => Scope::Account,
+            Kind::App => Scope::App,
+            Kind::AppSettings
+            | Kind::Channel
+            | Kind::Endpoint
+            | Kind::Segment
+            | Kind::Campaign
+            | Kind::EventStream => Scope::InApp,
+            Kind::Alarm => Scope::OnApp,
+        }
+    }
+
+    /// Whether its resources depend on the stack's app (are ordered after
+    /// it).
+    pub fn depends_on_app(self) -> bool {
+        matches!(self.scope(), Scope::InApp | Scope::OnApp)
+    }
+
+    /// Whether its resources live inside the app and go with it when it
+    /// is deleted.
+    pub fn lives_in_app(self) -> bool {
+        self.scope() == Scope::InApp
+    }
+
+    /// Whether its resources carry tags of their own (the stack's ownership
+    /// tags); the others belong to the stack through its app.
+    pub fn has_own_tags(self) -> bool {
+        match self {
+            Kind::App
+            | Kind::Segment
+            | Kind::Campaign
+            | Kind::Template
+            | Kind::IamRole
+            | Kind::KinesisStream
+            | Kind::Alarm => true,
+            Kind::AppSettings | Kind::Channel | Kind::Endpoint | Kind::EventStream => false,
+        }
+    }
+}
+
 /// The day AWS ended support for Amazon Pinpoint's engagement features.
 pub const PINPOINT_END_OF_SUPPORT: Date = date!(2026 - 10 - 30);
 

@@ -31,7 +31,7 @@ pub mod spec;
 
 pub use address::Address;
 pub use diagnostic::{Diagnostic, Diagnostics};
-pub use kind::{Api, Kind, Lifecycle, PINPOINT_END_OF_SUPPORT};
+pub use kind::{Api, Kind, Lifecycle, PINPOINT_END_OF_SUPPORT, Scope};
 pub use load::{LoadedSpec, load, load_str, load_str_at};
 pub use resource::{Resource, WriteOnly};
 pub use resources::{
