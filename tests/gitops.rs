@@ -1,6 +1,7 @@
-//! The README's GitOps pipeline, command for command: on a pull request
-//! `validate`, `plan --detailed-exitcode --out plan.json`, `plan --format
-//! markdown` for the comment; on merge `apply plan.json`.
+//! The `reconcile` commands of the README's GitOps pipeline, in order: on a
+//! pull request `validate`, `plan --detailed-exitcode --out plan.json` and a
+//! Markdown rendering for the comment; on merge `apply plan.json`. (The
+//! action around them, `scripts/github.py`, is `tests/action.rs`'s.)
 
 use crate::util::{Scratch, expect_code, stdout};
 

@@ -4,6 +4,7 @@
 
 mod util;
 
+mod action;
 mod adopt;
 mod apply;
 mod build_once;
