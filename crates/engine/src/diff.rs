@@ -12,6 +12,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::fmt::Write as _;
 
 use reconcile_model::resource::FINGERPRINT_ATTR;
+use reconcile_model::resources::followed_segment;
 use reconcile_model::{Address, Kind, Resource};
 use serde_json::Value;
 
@@ -233,20 +234,17 @@ fn describe_fields(paths: &[String]) -> Vec<String> {
 fn follow_segment_versions(changes: &mut BTreeMap<Address, Change>) {
     let updated: BTreeSet<Address> = changes
         .values()
-        .filter(|c| c.address.kind == Kind::Segment && c.action == Action::Update)
+        .filter(|c| c.address.kind.versions_on_update() && c.action == Action::Update)
         .map(|c| c.address.clone())
         .collect();
     for change in changes.values_mut() {
-        if change.address.kind != Kind::Campaign || change.action != Action::NoOp {
+        if change.action != Action::NoOp {
             continue;
         }
-        let Some(after) = &change.after else { continue };
-        let latest = after.attrs.get("segment_version").and_then(|v| v.as_str()) == Some("latest");
-        let Some(segment) = after.attrs.get("segment").and_then(|v| v.as_str()) else {
+        let Some(segment) = change.after.as_ref().and_then(followed_segment) else {
             continue;
         };
-        let segment = Address::new(Kind::Segment, segment);
-        if latest && updated.contains(&segment) {
+        if updated.contains(&segment) {
             change.action = Action::Update;
             change.reason = format!("targets `{segment}`, which changes: moves to its new version");
         }

@@ -41,7 +41,8 @@ use std::cmp::Reverse;
 use std::collections::{BTreeMap, BTreeSet, BinaryHeap};
 
 use reconcile_model::resource::FINGERPRINT_ATTR;
-use reconcile_model::{Address, Kind, Resource, WriteOnly};
+use reconcile_model::resources::followed_segment;
+use reconcile_model::{Address, Resource, WriteOnly};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
@@ -303,44 +304,10 @@ struct Settled {
     order: usize,
 }
 
-/// The segment whose current version `r` follows, if any: a campaign on
-/// `segment_version: latest` follows the segment it targets.
-fn followed_segment(r: &Resource) -> Option<Address> {
-    match r.address.kind {
-        Kind::Campaign => {
-            let latest = r.attrs.get("segment_version").and_then(Value::as_str) == Some("latest");
-            let segment = r.attrs.get("segment").and_then(Value::as_str)?;
-            latest.then(|| Address::new(Kind::Segment, segment))
-        }
-        Kind::IamRole
-        | Kind::KinesisStream
-        | Kind::App
-        | Kind::AppSettings
-        | Kind::Channel
-        | Kind::Endpoint
-        | Kind::Segment
-        | Kind::Template
-        | Kind::EventStream
-        | Kind::Alarm => None,
-    }
-}
-
 /// Whether `change` gives its resource a new version that followers move
-/// to: an update of a segment (AWS versions every segment update).
+/// to: an update of a kind AWS versions ([`Kind::versions_on_update`]).
 fn makes_new_version(change: &Change) -> bool {
-    match change.address.kind {
-        Kind::Segment => change.action == Action::Update,
-        Kind::IamRole
-        | Kind::KinesisStream
-        | Kind::App
-        | Kind::AppSettings
-        | Kind::Channel
-        | Kind::Endpoint
-        | Kind::Template
-        | Kind::Campaign
-        | Kind::EventStream
-        | Kind::Alarm => false,
-    }
+    change.address.kind.versions_on_update() && change.action == Action::Update
 }
 
 /// Adds an update for every settled resource that follows a segment the

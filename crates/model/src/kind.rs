@@ -156,6 +156,25 @@ impl Kind {
         self.scope() == Scope::InApp
     }
 
+    /// Whether AWS gives its resources a new version on every update, which
+    /// resources that follow them ([`crate::resources::followed_segment`])
+    /// must move to: segments.
+    pub fn versions_on_update(self) -> bool {
+        match self {
+            Kind::Segment => true,
+            Kind::IamRole
+            | Kind::KinesisStream
+            | Kind::App
+            | Kind::AppSettings
+            | Kind::Channel
+            | Kind::Endpoint
+            | Kind::Template
+            | Kind::Campaign
+            | Kind::EventStream
+            | Kind::Alarm => false,
+        }
+    }
+
     /// Whether its resources carry tags of their own (the stack's ownership
     /// tags); the others belong to the stack through its app.
     pub fn has_own_tags(self) -> bool {

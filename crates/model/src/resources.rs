@@ -634,6 +634,33 @@ fn normalize_messages(m: &mut Option<MessageConfiguration>) {
     }
 }
 
+/// The segment whose current version `r` follows: a campaign on
+/// `segment_version: latest` follows the segment it targets (the provider
+/// reads `latest` when the campaign's version is the segment's current
+/// one). When that segment is updated (AWS versions every segment update,
+/// [`Kind::versions_on_update`]), the campaign must be written after it,
+/// or it stays on the version before. One rule for the forward plan and the
+/// reverse one.
+pub fn followed_segment(r: &Resource) -> Option<Address> {
+    match r.address.kind {
+        Kind::Campaign => {
+            let latest = r.attrs.get("segment_version").and_then(Value::as_str) == Some("latest");
+            let segment = r.attrs.get("segment").and_then(Value::as_str)?;
+            latest.then(|| Address::new(Kind::Segment, segment))
+        }
+        Kind::IamRole
+        | Kind::KinesisStream
+        | Kind::App
+        | Kind::AppSettings
+        | Kind::Channel
+        | Kind::Endpoint
+        | Kind::Segment
+        | Kind::Template
+        | Kind::EventStream
+        | Kind::Alarm => None,
+    }
+}
+
 /// `campaign.<key>`. Depends on the app, its segment and the templates it
 /// (or a treatment) uses.
 pub fn campaign_resource(key: &str, c: &Campaign) -> Resource {
