@@ -117,7 +117,7 @@ impl AwsProvider {
                 Some(arn) => {
                     // Paced (20/s), without a read slot, like endpoint reads.
                     self.pace_read("alarm-tags-read").await;
-                    self.alarm_tags(arn).await?
+                    self.alarm_tags(arn).await?.unwrap_or_default()
                 }
                 None => BTreeMap::new(),
             };
@@ -127,7 +127,11 @@ impl AwsProvider {
         tagged.into_iter().collect()
     }
 
-    async fn alarm_tags(&self, arn: &str) -> Result<BTreeMap<String, String>, ProviderError> {
+    /// An alarm's tags; `None` when the alarm is gone.
+    pub(crate) async fn alarm_tags(
+        &self,
+        arn: &str,
+    ) -> Result<Option<BTreeMap<String, String>>, ProviderError> {
         match self
             .clients
             .cloudwatch
@@ -136,15 +140,16 @@ impl AwsProvider {
             .send()
             .await
         {
-            Ok(out) => Ok(out
-                .tags()
-                .iter()
-                .filter_map(|t| Some((t.key()?.to_owned(), t.value()?.to_owned())))
-                .collect()),
+            Ok(out) => Ok(Some(
+                out.tags()
+                    .iter()
+                    .filter_map(|t| Some((t.key()?.to_owned(), t.value()?.to_owned())))
+                    .collect(),
+            )),
             Err(e) => {
                 let c = classify(&format!("ListTagsForResource `{arn}`"), e);
                 if c.is_not_found() {
-                    Ok(BTreeMap::new())
+                    Ok(None)
                 } else {
                     Err(c.error)
                 }

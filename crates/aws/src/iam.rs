@@ -34,12 +34,16 @@ pub struct RoleRead {
 impl RoleRead {
     /// All its tags.
     pub fn tags(&self) -> BTreeMap<String, String> {
-        self.role
-            .tags()
-            .iter()
-            .map(|t| (t.key().to_owned(), t.value().to_owned()))
-            .collect()
+        role_tags(&self.role)
     }
+}
+
+/// All of a role's tags.
+pub fn role_tags(role: &Role) -> BTreeMap<String, String> {
+    role.tags()
+        .iter()
+        .map(|t| (t.key().to_owned(), t.value().to_owned()))
+        .collect()
 }
 
 /// A policy document as IAM returns it (URL-encoded JSON) as a JSON value;
@@ -120,22 +124,25 @@ fn iam_tags(tags: &BTreeMap<String, String>) -> Result<Vec<Tag>, ProviderError> 
 
 impl AwsProvider {
     /// Reads a role by name (`None` when there is none).
-    pub(crate) async fn read_role(&self, name: &str) -> Result<Option<RoleRead>, ProviderError> {
-        let iam = &self.clients.iam;
-        let role = {
-            let _slot = self.permit().await;
-            match iam.get_role().role_name(name).send().await {
-                Ok(out) => out.role,
-                Err(e) => {
-                    let c = classify(&format!("GetRole `{name}`"), e);
-                    if c.is_not_found() {
-                        return Ok(None);
-                    }
-                    return Err(c.error);
+    /// The role alone (with its tags), under a read slot; `None` when it
+    /// does not exist.
+    pub(crate) async fn get_role(&self, name: &str) -> Result<Option<Role>, ProviderError> {
+        let _slot = self.permit().await;
+        match self.clients.iam.get_role().role_name(name).send().await {
+            Ok(out) => Ok(out.role),
+            Err(e) => {
+                let c = classify(&format!("GetRole `{name}`"), e);
+                if c.is_not_found() {
+                    Ok(None)
+                } else {
+                    Err(c.error)
                 }
             }
-        };
-        let Some(role) = role else {
+        }
+    }
+
+    pub(crate) async fn read_role(&self, name: &str) -> Result<Option<RoleRead>, ProviderError> {
+        let Some(role) = self.get_role(name).await? else {
             return Ok(None);
         };
         let (inline, managed) =

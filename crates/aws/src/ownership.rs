@@ -7,7 +7,7 @@
 //! | kind | what is read just before the write |
 //! |---|---|
 //! | `app`, `segment`, `campaign`, `template` | Pinpoint `ListTagsForResource` of its ARN |
-//! | `iam_role` | IAM `GetRole` (its tags) |
+//! | `iam_role` | IAM `GetRole` (its tags; [`AwsProvider::get_role`], as a plan reads it) |
 //! | `kinesis_stream` | Kinesis `ListTagsForStream` |
 //! | `alarm` | CloudWatch `ListTagsForResource` |
 //! | `app_settings`, `channel`, `endpoint`, `event_stream` | untaggable: they belong to the app, whose tags are read |
@@ -29,6 +29,7 @@ use reconcile_engine::{Action, ProviderError};
 use reconcile_model::{Address, Kind};
 
 use crate::errors::classify;
+use crate::iam::role_tags;
 use crate::provider::AwsProvider;
 use crate::tags::{self, Owner, owner};
 
@@ -96,10 +97,10 @@ impl AwsProvider {
                 "cannot check that `{address}` is this stack's: it was not found by its tags when the account was read"
             ))
         };
-        let _slot = self.permit().await;
         match address.kind {
             Kind::App | Kind::Segment | Kind::Campaign | Kind::Template => {
                 let arn = arn.ok_or_else(unknown)?;
+                let _slot = self.permit().await;
                 match self
                     .pinpoint()
                     .list_tags_for_resource()
@@ -124,52 +125,19 @@ impl AwsProvider {
             }
             Kind::IamRole => {
                 let name = name.ok_or_else(unknown)?;
-                match self.clients.iam.get_role().role_name(&name).send().await {
-                    Ok(out) => Ok(out.role().map(|r| {
-                        r.tags()
-                            .iter()
-                            .map(|t| (t.key().to_owned(), t.value().to_owned()))
-                            .collect()
-                    })),
-                    Err(e) => {
-                        let c = classify(&format!("GetRole `{name}`"), e);
-                        if c.is_not_found() {
-                            Ok(None)
-                        } else {
-                            Err(c.error)
-                        }
-                    }
-                }
+                Ok(self.get_role(&name).await?.as_ref().map(role_tags))
             }
             Kind::KinesisStream => {
                 let name = name.ok_or_else(unknown)?;
+                let _slot = self.permit().await;
                 self.stream_tags(&name).await
             }
             Kind::Alarm => {
                 let arn = arn.ok_or_else(unknown)?;
-                match self
-                    .clients
-                    .cloudwatch
-                    .list_tags_for_resource()
-                    .resource_arn(&arn)
-                    .send()
-                    .await
-                {
-                    Ok(out) => Ok(Some(
-                        out.tags()
-                            .iter()
-                            .filter_map(|t| Some((t.key()?.to_owned(), t.value()?.to_owned())))
-                            .collect(),
-                    )),
-                    Err(e) => {
-                        let c = classify(&format!("ListTagsForResource `{arn}`"), e);
-                        if c.is_not_found() {
-                            Ok(None)
-                        } else {
-                            Err(c.error)
-                        }
-                    }
-                }
+                // Paced without a read slot, as the plan's reads of alarm
+                // tags are (see `crate::provider::read_rates`).
+                self.pace_read("alarm-tags-read").await;
+                self.alarm_tags(&arn).await
             }
             Kind::AppSettings | Kind::Channel | Kind::Endpoint | Kind::EventStream => {
                 Err(ProviderError::Other(format!(
