@@ -55,15 +55,7 @@ fn status_fails_on_a_certificate_that_expires_within_the_days_given() {
     let s = Scratch::new();
     let (cert, key) = certificate(10);
     with_apns(&s, &cert, &key);
-    expect_code(
-        &s.run(&[
-            "apply",
-            "--local",
-            "--auto-approve",
-            "specs/flash-sale.yaml",
-        ]),
-        0,
-    );
+    s.apply_local("specs/flash-sale.yaml");
 
     let o = s.run(&[
         "status",
@@ -124,15 +116,7 @@ fn status_fails_on_an_expired_certificate() {
     let s = Scratch::new();
     let (cert, key) = certificate(-3);
     with_apns(&s, &cert, &key);
-    expect_code(
-        &s.run(&[
-            "apply",
-            "--local",
-            "--auto-approve",
-            "specs/flash-sale.yaml",
-        ]),
-        0,
-    );
+    s.apply_local("specs/flash-sale.yaml");
     let o = s.run(&[
         "status",
         "--local",

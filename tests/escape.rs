@@ -249,7 +249,7 @@ fn escape_validate_of_a_valid_spec_and_a_refused_saved_plan() {
 
     // A saved plan refused for an edited template body: the differences
     // quote the edited value, escaped.
-    expect_code(&s.run(&["apply", "--local", "--auto-approve", &path]), 0);
+    s.apply_local(&path);
     expect_code(&s.run(&["plan", "--local", &path, "--out", "p.json"]), 0);
     let plan_path = s.path().join("p.json");
     let mut plan: serde_json::Value =

@@ -3,7 +3,7 @@
 //! (a stack built by hand, taken over with `plan --adopt`).
 
 use std::io::{BufRead, BufReader};
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::{Child, Stdio};
 
 use crate::util::{
@@ -412,31 +412,15 @@ impl Drop for Served {
     }
 }
 
-/// An AWS config file that names the region, and an empty credentials
-/// file (the credentials come from the environment).
-fn aws_files(s: &Scratch) -> (PathBuf, PathBuf) {
-    let config = s.path().join("aws-config");
-    std::fs::write(&config, "[default]\nregion = us-east-1\n").unwrap();
-    let credentials = s.path().join("aws-credentials");
-    std::fs::write(&credentials, "").unwrap();
-    (config, credentials)
-}
-
-/// `reconcile <args>` against the served emulator, with AWS credentials
-/// and the placeholders' variables in the environment.
+/// `reconcile <args>` against the served emulator ([`Scratch::cmd_isolated`]:
+/// dummy credentials, no AWS configuration from the machine), with the
+/// placeholders' variables in the environment.
 fn against(s: &Scratch, url: &str, args: &[&str]) -> std::process::Output {
-    let (config, credentials) = aws_files(s);
-    s.cmd()
+    s.cmd_isolated()
         .args(args)
         .env("AWS_ENDPOINT_URL", url)
         // The served emulator is the classic Pinpoint API.
         .env("RECONCILE_API", "classic")
-        .env("AWS_ACCESS_KEY_ID", "AKIDEXAMPLE")
-        .env("AWS_SECRET_ACCESS_KEY", "emulator-secret")
-        .env("AWS_REGION", "us-east-1")
-        .env("AWS_EC2_METADATA_DISABLED", "true")
-        .env("AWS_CONFIG_FILE", config)
-        .env("AWS_SHARED_CREDENTIALS_FILE", credentials)
         .env("RECIPE_APNS_CERTIFICATE", "dummy certificate")
         .env("RECIPE_APNS_PRIVATE_KEY", "dummy key")
         .env("RECIPE_GCM_API_KEY", "dummy api key")

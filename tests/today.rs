@@ -97,15 +97,7 @@ fn assert_all_retired(plan: &Value) -> BTreeSet<String> {
 #[test]
 fn every_retired_kind_is_reported_retired_in_four_refusal_shapes_with_exit_3() {
     let s = Scratch::new();
-    expect_code(
-        &s.run(&[
-            "apply",
-            "--local",
-            "--auto-approve",
-            "specs/retail-multi.yaml",
-        ]),
-        0,
-    );
+    s.apply_local("specs/retail-multi.yaml");
     // `--local --api today`: the emulator refuses each family in its own
     // shape (403, 404, 400, unknown operation).
     let o = s.run(&[
@@ -289,15 +281,7 @@ fn validate_warns_once_per_retired_kind_naming_its_lines() {
 #[test]
 fn export_against_today_writes_the_live_part_and_notes_what_aws_retired() {
     let s = Scratch::new();
-    expect_code(
-        &s.run(&[
-            "apply",
-            "--local",
-            "--auto-approve",
-            "specs/flash-sale.yaml",
-        ]),
-        0,
-    );
+    s.apply_local("specs/flash-sale.yaml");
     let o = s.run(&[
         "export",
         "--local",

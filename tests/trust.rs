@@ -11,7 +11,7 @@ use crate::util::{Scratch, code, expect_code, stderr};
 fn applied(specs: &[&str]) -> Scratch {
     let s = Scratch::new();
     for spec in specs {
-        expect_code(&s.run(&["apply", "--local", "--auto-approve", spec]), 0);
+        s.apply_local(spec);
     }
     s
 }
@@ -171,7 +171,7 @@ fn an_unedited_plan_still_applies() {
     std::fs::write(&path, edited).unwrap();
     let plan = saved(&s, FLASH, "p.json");
     assert_eq!(change_action(&plan, "template.flash_sale"), "update");
-    expect_code(&s.run(&["apply", "--local", "--auto-approve", "p.json"]), 0);
+    s.apply_local("p.json");
     expect_code(
         &s.run(&["plan", "--local", "--detailed-exitcode", FLASH]),
         0,

@@ -55,6 +55,12 @@ impl Scratch {
         self.cmd().args(args).output().expect("binary runs")
     }
 
+    /// `reconcile apply --local --auto-approve SPEC`, which must succeed.
+    #[track_caller]
+    pub fn apply_local(&self, spec: &str) {
+        expect_code(&self.run(&["apply", "--local", "--auto-approve", spec]), 0);
+    }
+
     /// [`Scratch::cmd`] with dummy AWS credentials and no AWS configuration
     /// from the machine (empty config and credentials files, no instance
     /// metadata), for runs against an `--endpoint-url`.
