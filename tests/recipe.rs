@@ -2,12 +2,8 @@
 //! validation section), `graph` (the architecture diagram) and `export`
 //! (a stack built by hand, taken over with `plan --adopt`).
 
-use std::io::{BufRead, BufReader};
-use std::path::Path;
-use std::process::{Child, Stdio};
-
 use crate::util::{
-    Scratch, code, demo_secrets, expect_code, has_aws_cli, recipe_stack, stderr, stdout,
+    Scratch, Served, code, demo_secrets, expect_code, has_aws_cli, recipe_stack, stderr, stdout,
 };
 
 /// Filters for what changes between runs: ids, times, temporary paths.
@@ -377,39 +373,6 @@ fn an_untagged_stack_exports_to_a_spec_that_plan_adopts_without_other_changes() 
         insta::assert_snapshot!("export_yaml", yaml);
         insta::assert_snapshot!("export_stderr", err);
     });
-}
-
-/// `reconcile emulator --port 0 --state FILE`, served until dropped.
-struct Served {
-    child: Child,
-    url: String,
-}
-
-impl Served {
-    fn start(state: &Path) -> Self {
-        let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_reconcile"))
-            .args(["emulator", "--port", "0", "--state"])
-            .arg(state)
-            .stdout(Stdio::piped())
-            .stderr(Stdio::null())
-            .spawn()
-            .expect("the emulator starts");
-        let mut line = String::new();
-        BufReader::new(child.stdout.take().expect("stdout"))
-            .read_line(&mut line)
-            .expect("the emulator prints its URL");
-        Self {
-            child,
-            url: line.trim().to_owned(),
-        }
-    }
-}
-
-impl Drop for Served {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
 }
 
 /// `reconcile <args>` against the served emulator ([`Scratch::cmd_isolated`]:

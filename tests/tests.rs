@@ -24,6 +24,7 @@ mod kill;
 mod plan;
 mod recipe;
 mod rollback;
+mod secret_refs;
 mod show;
 mod today;
 mod trust;

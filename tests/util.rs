@@ -1,6 +1,7 @@
 //! Helpers to run the built binary in a scratch directory.
 
 use std::collections::BTreeMap;
+use std::io::BufRead;
 use std::path::{Path, PathBuf};
 use std::process::Output;
 
@@ -230,4 +231,75 @@ pub fn recipe_stack(s: &Scratch, url: &str, suffix: &str) -> BTreeMap<String, St
     let text = stdout(&out);
     let last = text.lines().last().unwrap_or_default();
     serde_json::from_str(last).unwrap_or_else(|e| panic!("{e}: last line {last:?}"))
+}
+
+/// `reconcile emulator --port 0 --state FILE`, served until dropped.
+pub struct Served {
+    child: std::process::Child,
+    pub url: String,
+}
+
+impl Served {
+    pub fn start(state: &Path) -> Self {
+        let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_reconcile"))
+            .args(["emulator", "--port", "0", "--state"])
+            .arg(state)
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::null())
+            .spawn()
+            .expect("the emulator starts");
+        let mut line = String::new();
+        std::io::BufReader::new(child.stdout.take().expect("stdout"))
+            .read_line(&mut line)
+            .expect("the emulator prints its URL");
+        Self {
+            child,
+            url: line.trim().to_owned(),
+        }
+    }
+}
+
+impl Drop for Served {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// The AWS CLI of `.venv` against `url`, with dummy credentials and no AWS
+/// configuration from the machine; must succeed. Returns its stdout.
+#[track_caller]
+pub fn aws(s: &Scratch, url: &str, args: &[&str]) -> String {
+    let (config, credentials) = (
+        s.path().join("aws-config"),
+        s.path().join("aws-credentials"),
+    );
+    for empty in [&config, &credentials] {
+        if !empty.exists() {
+            std::fs::write(empty, "").expect("empty AWS config file");
+        }
+    }
+    let out = std::process::Command::new(venv_bin().join("aws"))
+        .args(args)
+        .args(["--endpoint-url", url, "--output", "json"])
+        .env("AWS_ACCESS_KEY_ID", "AKIDEXAMPLE")
+        .env("AWS_SECRET_ACCESS_KEY", "emulator-secret")
+        .env("AWS_DEFAULT_REGION", "us-east-1")
+        .env("AWS_CONFIG_FILE", &config)
+        .env("AWS_SHARED_CREDENTIALS_FILE", &credentials)
+        .env("AWS_EC2_METADATA_DISABLED", "true")
+        .env("PYTHONDONTWRITEBYTECODE", "1")
+        .env_remove("AWS_PROFILE")
+        .env_remove("AWS_SESSION_TOKEN")
+        .env_remove("AWS_ENDPOINT_URL")
+        .output()
+        .expect("the AWS CLI runs");
+    assert!(
+        out.status.success(),
+        "aws {args:?} failed ({:?}):\n{}\n{}",
+        out.status,
+        stdout(&out),
+        stderr(&out)
+    );
+    stdout(&out)
 }

@@ -34,6 +34,10 @@ pub struct Clients {
     pub iam: aws_sdk_iam::Client,
     pub kinesis: aws_sdk_kinesis::Client,
     pub cloudwatch: aws_sdk_cloudwatch::Client,
+    /// Only reads `${ssm:...}` secret references (`GetParameter`).
+    pub ssm: aws_sdk_ssm::Client,
+    /// Only reads `${secretsmanager:...}` secret references (`GetSecretValue`).
+    pub secretsmanager: aws_sdk_secretsmanager::Client,
     pub region: String,
     /// Which AWS the account is (see [`Api`]).
     pub api: Api,
@@ -72,6 +76,8 @@ impl Clients {
             iam: aws_sdk_iam::Client::new(&sdk),
             kinesis: aws_sdk_kinesis::Client::new(&sdk),
             cloudwatch: aws_sdk_cloudwatch::Client::new(&sdk),
+            ssm: aws_sdk_ssm::Client::new(&sdk),
+            secretsmanager: aws_sdk_secretsmanager::Client::new(&sdk),
             region,
             api: opts.api,
         }

@@ -26,6 +26,7 @@ pub mod ownership;
 pub mod paging;
 pub mod provider;
 pub mod read;
+pub mod secrets;
 pub mod segments;
 pub mod send;
 pub mod status;

@@ -17,7 +17,7 @@ use reconcile_engine::{
     Action, LiveState, Provider, ProviderError, RateLimiter, ReadRequest, StepOutcome, StepRequest,
 };
 use reconcile_model::resource::FINGERPRINT_ATTR;
-use reconcile_model::{Address, Kind, Resource, SecretValue, WriteOnly};
+use reconcile_model::{Address, Kind, Resource, SecretValue, Secrets, WriteOnly};
 use serde::de::DeserializeOwned;
 use tokio::sync::{Semaphore, SemaphorePermit};
 
@@ -52,7 +52,9 @@ impl Default for ProviderOptions {
 pub struct AwsProvider {
     pub(crate) clients: Clients,
     pub(crate) stack: String,
-    pub(crate) spec_dir: PathBuf,
+    /// What write-only values resolve through: the spec's directory and
+    /// environment, and the secrets read from AWS ([`crate::secrets`]).
+    pub(crate) secrets: std::sync::RwLock<Secrets>,
     pub(crate) opts: ProviderOptions,
     pub(crate) ids: Ids,
     reads: Semaphore,
@@ -164,7 +166,7 @@ impl AwsProvider {
             read_rates: RateLimiter::new(&read_rates()).expect("the read rates are positive"),
             clients,
             stack,
-            spec_dir,
+            secrets: std::sync::RwLock::new(Secrets::local(spec_dir)),
             opts,
             ids: Ids::default(),
             app_tags: tokio::sync::Mutex::new(()),
@@ -213,8 +215,9 @@ impl AwsProvider {
                 Ok(Some(WoValue::Plain(s.clone())))
             }
             Some(WriteOnly::Plain(v)) => Ok(Some(WoValue::Plain(v.to_string()))),
-            Some(WriteOnly::Secret(reference)) => reference
-                .resolve(&self.spec_dir)
+            Some(WriteOnly::Secret(reference)) => self
+                .secrets()
+                .resolve(reference)
                 .map(|v| Some(WoValue::Secret(v)))
                 .map_err(|e| ProviderError::Secret {
                     address: r.address.clone(),

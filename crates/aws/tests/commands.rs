@@ -119,7 +119,7 @@ impl Env {
         let path = self.dir.path().join("stack.yaml");
         std::fs::write(&path, text).unwrap();
         let loaded = reconcile_model::load(&path).unwrap_or_else(|d| panic!("{d}"));
-        loaded.spec.resources(&loaded.dir).unwrap()
+        loaded.resources().unwrap()
     }
 
     /// Moves the emulator's clock (campaigns run, streams become active).

@@ -41,8 +41,8 @@ pub fn run(global: &Global, args: &ApplyArgs<'_>) -> Result<Outcome> {
 }
 
 async fn apply_spec(global: &Global, args: &ApplyArgs<'_>) -> Result<Outcome> {
-    let desired = common::desired(args.target, true)?;
-    let session = common::session(&desired, args.conn, &global.state_dir).await?;
+    let (desired, session) =
+        common::prepare(args.target, true, args.conn, &global.state_dir).await?;
     let _lock = take_lock(global, desired.stack(), "apply")?;
     let plan = common::plan_for(&desired, &session, args.adopt, args.target).await?;
     print!(
@@ -73,14 +73,15 @@ async fn apply_saved(global: &Global, args: &ApplyArgs<'_>) -> Result<Outcome> {
     // `reconcile_engine::bind`): the spec is loaded and its secrets
     // resolved as for any apply.
     let spec_path = Path::new(&saved.spec_path);
-    let desired = common::desired(spec_path, true).wrap_err_with(|| {
-        format!(
-            "the plan `{}` was made from `{}`, which must be there to check the plan against",
-            args.target.display(),
-            saved.spec_path
-        )
-    })?;
-    let session = common::session(&desired, args.conn, &global.state_dir).await?;
+    let (desired, session) = common::prepare(spec_path, true, args.conn, &global.state_dir)
+        .await
+        .wrap_err_with(|| {
+            format!(
+                "the plan `{}` was made from `{}`, which must be there to check the plan against",
+                args.target.display(),
+                saved.spec_path
+            )
+        })?;
     let _lock = take_lock(global, desired.stack(), "apply")?;
     let adopt = saved.changes.iter().any(|c| c.adopt);
     let fresh = common::plan_for(&desired, &session, adopt, spec_path).await?;

@@ -4,7 +4,7 @@ use std::path::{Path, PathBuf};
 
 use miette::{IntoDiagnostic, Result, WrapErr, miette};
 use reconcile_engine::{LiveState, Plan, Provider, ReadRequest, make_plan};
-use reconcile_model::{LoadedSpec, Resource};
+use reconcile_model::{LoadedSpec, Resource, Secrets};
 
 use crate::args::Connection;
 use crate::connect::{Session, connect};
@@ -15,7 +15,6 @@ use crate::connect::{Session, connect};
 /// megabytes through the whole plan.
 pub struct Desired {
     pub stack: String,
-    pub region: Option<String>,
     /// The directory `${file:...}` secrets are relative to.
     pub dir: PathBuf,
     pub resources: Vec<Resource>,
@@ -68,9 +67,9 @@ pub const EXPIRY_WARNING_DAYS: i64 = 30;
 /// Prints the push credentials' health (expiring or mismatched APNs
 /// certificates, malformed keys, the legacy FCM key) as warnings at their
 /// fields, to stderr. Reads the secrets; prints none of them.
-pub fn print_credential_warnings(loaded: &LoadedSpec) {
+pub fn print_credential_warnings(loaded: &LoadedSpec, secrets: &Secrets) {
     let now = time::OffsetDateTime::now_utc();
-    for w in loaded.credential_warnings(now, time::Duration::days(EXPIRY_WARNING_DAYS)) {
+    for w in loaded.credential_warnings(secrets, now, time::Duration::days(EXPIRY_WARNING_DAYS)) {
         #[allow(clippy::print_stderr)]
         {
             eprintln!("{w}");
@@ -78,36 +77,51 @@ pub fn print_credential_warnings(loaded: &LoadedSpec) {
     }
 }
 
-/// Loads a spec and resolves its desired resources (reading secrets to
-/// fingerprint them; their values stay inside the model). With `warn`, the
-/// spec's warnings are printed first ([`print_warnings`]).
-pub fn desired(path: &Path, warn: bool) -> Result<Desired> {
+/// Loads a spec, connects, and resolves its desired resources: the secrets
+/// it refers to in AWS (`${ssm:...}`, `${secretsmanager:...}`) are read
+/// once, here, then every secret is fingerprinted (the values stay inside
+/// the model and the provider, which sends them at apply). With `warn`, the
+/// spec's warnings are printed first ([`print_warnings`]), and the push
+/// credentials' once they are read.
+pub async fn prepare(
+    path: &Path,
+    warn: bool,
+    conn: &Connection,
+    state_dir: &Path,
+) -> Result<(Desired, Session)> {
     let loaded = load_spec(path)?;
     if warn {
         print_warnings(&loaded);
-        print_credential_warnings(&loaded);
     }
-    // A secret that does not resolve is reported at its field.
-    let resources = loaded.resources().map_err(|d| spec_invalid(path, &d))?;
-    let LoadedSpec { spec, dir, .. } = loaded;
-    Ok(Desired {
-        stack: spec.stack,
-        region: spec.region,
-        dir,
-        resources,
-    })
-}
-
-/// Connects for a loaded spec.
-pub async fn session(desired: &Desired, conn: &Connection, state_dir: &Path) -> Result<Session> {
-    connect(
+    let session = connect(
         conn,
         state_dir,
-        desired.region.as_deref(),
-        desired.stack(),
-        &desired.dir,
+        loaded.spec.region.as_deref(),
+        &loaded.spec.stack,
+        &loaded.dir,
     )
-    .await
+    .await?;
+    let remote = loaded.spec.remote_secrets();
+    if !remote.is_empty() {
+        session.provider.fetch_secrets(&remote).await;
+    }
+    let resources = {
+        let secrets = session.provider.secrets();
+        if warn {
+            print_credential_warnings(&loaded, &secrets);
+        }
+        // A secret that does not resolve is reported at its field.
+        loaded
+            .resources_with(&secrets)
+            .map_err(|d| spec_invalid(path, &d))?
+    };
+    let LoadedSpec { spec, dir, .. } = loaded;
+    let desired = Desired {
+        stack: spec.stack,
+        dir,
+        resources,
+    };
+    Ok((desired, session))
 }
 
 /// Reads the live state of a stack.

@@ -20,10 +20,19 @@ pub fn run(
     auto_approve: bool,
     parallelism: usize,
 ) -> Result<Outcome> {
-    let desired = common::desired(spec, false)?;
-    let stack = desired.stack().to_owned();
     super::runtime()?.block_on(async {
-        let session = common::session(&desired, conn, &global.state_dir).await?;
+        // Deletes send no credential: the spec's secrets are not read, so a
+        // stack can be destroyed after its secrets are gone.
+        let loaded = common::load_spec(spec)?;
+        let stack = loaded.spec.stack.clone();
+        let session = crate::connect::connect(
+            conn,
+            &global.state_dir,
+            loaded.spec.region.as_deref(),
+            &stack,
+            &loaded.dir,
+        )
+        .await?;
         let _lock = take_lock(global, &stack, "destroy")?;
         // Nothing desired: every owned resource becomes a delete, in reverse
         // dependency order.
@@ -31,7 +40,7 @@ pub fn run(
         let plan = make_plan(
             &stack,
             &spec.display().to_string(),
-            &common::absolute(&desired.dir).display().to_string(),
+            &common::absolute(&loaded.dir).display().to_string(),
             Vec::new(),
             live,
         )

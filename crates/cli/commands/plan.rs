@@ -23,9 +23,9 @@ pub struct PlanArgs<'a> {
 }
 
 pub fn run(global: &Global, args: &PlanArgs<'_>) -> Result<Outcome> {
-    let desired = common::desired(args.spec, true)?;
     let plan = super::runtime()?.block_on(async {
-        let session = common::session(&desired, args.conn, &global.state_dir).await?;
+        let (desired, session) =
+            common::prepare(args.spec, true, args.conn, &global.state_dir).await?;
         common::plan_for(&desired, &session, args.adopt, args.spec).await
     })?;
     let rendered = render_plan(&plan, args.format, global, args.show_unchanged);

@@ -24,8 +24,7 @@ pub struct RollbackArgs<'a> {
 }
 
 pub fn run(global: &Global, args: &RollbackArgs<'_>) -> Result<Outcome> {
-    let desired = common::desired(args.spec, false)?;
-    let stack = desired.stack().to_owned();
+    let stack = common::load_spec(args.spec)?.spec.stack;
     let path = match args.apply_id {
         Some(id) => Journal::find(&global.state_dir, &stack, id).into_diagnostic()?,
         None => Journal::latest(&global.state_dir, &stack)
@@ -33,7 +32,8 @@ pub fn run(global: &Global, args: &RollbackArgs<'_>) -> Result<Outcome> {
             .ok_or_else(|| miette!("stack `{stack}` has no apply to roll back"))?,
     };
     super::runtime()?.block_on(async {
-        let session = common::session(&desired, args.conn, &global.state_dir).await?;
+        let (desired, session) =
+            common::prepare(args.spec, false, args.conn, &global.state_dir).await?;
         let _lock = take_lock(global, &stack, "rollback")?;
         let mut journal = Journal::open(&path)
             .into_diagnostic()

@@ -34,7 +34,7 @@ pub fn run(
         start: end - since,
         end,
     };
-    let report = super::runtime()?.block_on(async {
+    let (report, health) = super::runtime()?.block_on(async {
         let session = connect(
             conn,
             &global.state_dir,
@@ -43,20 +43,27 @@ pub fn run(
             &loaded.dir,
         )
         .await?;
-        session
+        let report = session
             .provider
             .status(&desired, window)
             .await
             .into_diagnostic()
-            .wrap_err("cannot read the stack")
+            .wrap_err("cannot read the stack")?;
+        // The push credentials, from the spec's secrets (those kept in SSM
+        // or Secrets Manager read once; a reference that does not resolve is
+        // left out of the checks).
+        let remote = loaded.spec.remote_secrets();
+        if !remote.is_empty() {
+            session.provider.fetch_secrets(&remote).await;
+        }
+        let health = credentials::check(
+            &loaded.spec,
+            &session.provider.secrets(),
+            end,
+            Duration::days(common::EXPIRY_WARNING_DAYS),
+        );
+        Ok::<_, miette::Report>((report, health))
     })?;
-    // The push credentials, from the spec's secrets (no AWS call).
-    let health = credentials::check(
-        &loaded.spec,
-        &loaded.dir,
-        end,
-        Duration::days(common::EXPIRY_WARNING_DAYS),
-    );
     let format = format.unwrap_or(if std::io::stdout().is_terminal() {
         TableFormat::Table
     } else {

@@ -66,8 +66,10 @@ pub enum Service {
     CloudWatchJson,
     /// `GetCallerIdentity` only: the recipe's preparation asks for the account.
     Sts,
-    /// `GetRandomPassword` only: the recipe's preparation makes its suffix with it.
+    /// Secrets (`${secretsmanager:…}`) and `GetRandomPassword`.
     SecretsManager,
+    /// SSM Parameter Store (`${ssm:…}`).
+    Ssm,
 }
 
 impl Service {
@@ -82,6 +84,7 @@ impl Service {
             }
             Service::Sts => "STS",
             Service::SecretsManager => "SecretsManager",
+            Service::Ssm => "SSM",
         }
     }
 
@@ -103,6 +106,9 @@ impl Service {
             }
             if target.starts_with("secretsmanager.") {
                 return Some(Service::SecretsManager);
+            }
+            if target.starts_with("AmazonSSM.") {
+                return Some(Service::Ssm);
             }
             return None;
         }
@@ -148,6 +154,7 @@ impl Service {
             }
             Service::Sts => crate::sts::operation(req),
             Service::SecretsManager => crate::secretsmanager::operation(req),
+            Service::Ssm => crate::ssm::operation(req),
         }
     }
 
@@ -159,7 +166,9 @@ impl Service {
             Service::CloudWatch | Service::CloudWatchQuery | Service::CloudWatchJson => {
                 crate::cloudwatch::is_mutating(op)
             }
-            Service::Sts | Service::SecretsManager => false,
+            Service::SecretsManager => crate::secretsmanager::is_mutating(op),
+            Service::Ssm => crate::ssm::is_mutating(op),
+            Service::Sts => false,
         }
     }
 
@@ -172,7 +181,8 @@ impl Service {
                 crate::cloudwatch::handle(op, ctx, state, req)
             }
             Service::Sts => crate::sts::handle(op, ctx, req),
-            Service::SecretsManager => crate::secretsmanager::handle(op, ctx, req),
+            Service::SecretsManager => crate::secretsmanager::handle(op, ctx, state, req),
+            Service::Ssm => crate::ssm::handle(op, ctx, state, req),
         }
     }
 
@@ -191,6 +201,7 @@ impl Service {
             }
             Service::Sts => crate::sts::error(ctx, status, code, message),
             Service::SecretsManager => crate::secretsmanager::error(ctx, status, code, message),
+            Service::Ssm => crate::ssm::error(ctx, status, code, message),
         }
     }
 
@@ -205,7 +216,7 @@ impl Service {
             ),
             Service::Iam => crate::iam::unknown_operation(ctx, req),
             Service::Sts => crate::sts::unknown_operation(ctx, req),
-            Service::Kinesis | Service::SecretsManager => {
+            Service::Kinesis | Service::SecretsManager | Service::Ssm => {
                 let target = req.header("x-amz-target").unwrap_or_default();
                 self.error(
                     ctx,
@@ -230,7 +241,7 @@ impl Service {
                 }
                 _ => (400, "LimitExceededException"),
             },
-            Service::SecretsManager => (400, "ThrottlingException"),
+            Service::SecretsManager | Service::Ssm => (400, "ThrottlingException"),
             Service::Iam
             | Service::Sts
             | Service::CloudWatch
@@ -245,6 +256,7 @@ impl Service {
             Service::Pinpoint => "InternalServerErrorException",
             Service::Iam => "ServiceFailure",
             Service::Kinesis | Service::Sts => "InternalFailure",
+            Service::Ssm => "InternalServerError",
             Service::CloudWatch
             | Service::CloudWatchQuery
             | Service::CloudWatchJson
@@ -531,7 +543,7 @@ impl Emulator {
         }
         if req.header("authorization").is_none() {
             let code = match service {
-                Service::Pinpoint | Service::Kinesis | Service::SecretsManager => {
+                Service::Pinpoint | Service::Kinesis | Service::SecretsManager | Service::Ssm => {
                     "MissingAuthenticationTokenException"
                 }
                 _ => "MissingAuthenticationToken",

@@ -52,6 +52,12 @@ pub struct State {
     pub iam: crate::iam::State,
     pub kinesis: crate::kinesis::State,
     pub cloudwatch: crate::cloudwatch::State,
+    /// SSM Parameter Store; values in the clear (the file is owner-only).
+    #[serde(default)]
+    pub ssm: crate::ssm::State,
+    /// Secrets Manager; values in the clear (the file is owner-only).
+    #[serde(default)]
+    pub secretsmanager: crate::secretsmanager::State,
     /// Milliseconds the emulator's clock runs ahead of the wall clock; at
     /// most [`MAX_CLOCK_OFFSET_MS`] either way (a file beyond is refused).
     pub clock_offset_ms: i64,
@@ -150,7 +156,8 @@ impl State {
     }
 
     /// Writes the state by atomic replace: a temporary file beside the
-    /// target, synced, then renamed over it.
+    /// target, synced, then renamed over it. On Unix the file is readable
+    /// by its owner only: it holds the secrets of SSM and Secrets Manager.
     pub fn save(&self, path: &Path) -> Result<(), StateError> {
         self.write(path).map(drop)
     }
@@ -175,7 +182,11 @@ impl State {
         let bytes = serde_json::to_vec(self).map_err(|e| write_err(std::io::Error::other(e)))?;
         let written = (|| {
             use std::io::Write;
-            let mut f = std::fs::File::create(&tmp)?;
+            let mut options = std::fs::OpenOptions::new();
+            options.write(true).create(true).truncate(true);
+            #[cfg(unix)]
+            std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
+            let mut f = options.open(&tmp)?;
             f.write_all(&bytes)?;
             f.sync_all()?;
             std::fs::rename(&tmp, path)?;

@@ -1,6 +1,8 @@
 //! Wire compatibility with the Python clients: the AWS CLI (v1, from PyPI)
 //! runs the recipe's own commands against the emulator, and boto3 sends the
 //! same call sequences to `moto_server` and to the emulator to compare them.
+//! A third seeds SSM parameters and Secrets Manager secrets with the AWS CLI,
+//! reads them with boto3, and checks every raw reply against botocore's model.
 //!
 //! The tools live in `.venv/` at the workspace root (`scripts/setup-python.sh`
 //! installs them; CI runs it). Without `.venv/bin/aws` each test prints a
@@ -100,4 +102,18 @@ async fn boto3_sees_the_same_as_moto_where_moto_is_right() {
     }
     let em = harness::start().await;
     run_script(&python, "differential.py", &em.url).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn parameters_and_secrets_seeded_by_the_cli_read_back_in_the_model_s_shapes() {
+    let Some(python) = python() else { return };
+    let em = harness::start().await;
+    run_script(&python, "secret_stores.py", &em.url).await;
+    let left = em.emulator.with_state(|s| {
+        (
+            s.ssm.parameters.len(),
+            s.secretsmanager.secrets.keys().cloned().collect::<Vec<_>>(),
+        )
+    });
+    assert_eq!(left, (0, vec!["py/bin".to_owned()]), "what the script left");
 }

@@ -51,8 +51,6 @@
 //! [`Health::certificates`], for `status` to show their subjects and expiry
 //! dates.
 
-use std::path::Path;
-
 use pkcs8::ObjectIdentifier;
 use serde::Serialize;
 use time::{Duration, OffsetDateTime, UtcOffset};
@@ -60,7 +58,7 @@ use x509_parser::certificate::X509Certificate;
 use x509_parser::pem::Pem;
 use x509_parser::public_key::PublicKey as CertPublicKey;
 
-use crate::secret::{SecretRef, SecretValue};
+use crate::secret::{SecretRef, SecretValue, Secrets};
 use crate::spec::{ApnsChannel, ChannelKey, GcmChannel, Spec};
 use crate::{Address, Kind};
 
@@ -204,15 +202,13 @@ impl Health {
     }
 }
 
-/// Checks every channel credential of `spec`. `spec_dir` is the directory
-/// `${file:...}` references are relative to ([`LoadedSpec::dir`]); a
-/// certificate is expired when its `not_after` is before `now`, and expires
-/// soon when it is at most `warn_within` after `now`.
-///
-/// [`LoadedSpec::dir`]: crate::LoadedSpec::dir
-pub fn check(spec: &Spec, spec_dir: &Path, now: OffsetDateTime, warn_within: Duration) -> Health {
+/// Checks every channel credential of `spec`, read through `secrets` (a
+/// reference that does not resolve is skipped: it is reported elsewhere,
+/// at its field); a certificate is expired when its `not_after` is before
+/// `now`, and expires soon when it is at most `warn_within` after `now`.
+pub fn check(spec: &Spec, secrets: &Secrets, now: OffsetDateTime, warn_within: Duration) -> Health {
     let mut checker = Checker {
-        spec_dir,
+        secrets,
         now,
         warn_within,
         health: Health::default(),
@@ -258,7 +254,7 @@ impl Field {
 }
 
 struct Checker<'a> {
-    spec_dir: &'a Path,
+    secrets: &'a Secrets,
     now: OffsetDateTime,
     warn_within: Duration,
     health: Health,
@@ -279,7 +275,7 @@ impl Checker<'_> {
     /// The secret, or `None` when the reference does not resolve (reported
     /// elsewhere, with a location).
     fn resolve(&self, reference: Option<&SecretRef>) -> Option<SecretValue> {
-        reference?.resolve(self.spec_dir).ok()
+        self.secrets.resolve(reference?).ok()
     }
 
     fn apns(&mut self, key: ChannelKey, channel: &ApnsChannel) {

@@ -42,5 +42,5 @@ pub use resources::{
     template_resource, trust_policy,
 };
 pub use schema::json_schema;
-pub use secret::{SecretRef, SecretValue};
+pub use secret::{SecretRef, SecretValue, Secrets};
 pub use spec::Spec;

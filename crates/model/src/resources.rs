@@ -79,8 +79,6 @@
 //! state sets it from the app's `reconcile:fp:<address>` tag with
 //! [`set_write_only_fingerprint`].
 
-use std::path::Path;
-
 use serde::Serialize;
 use serde_json::{Value, json};
 use time::OffsetDateTime;
@@ -88,7 +86,7 @@ use time::format_description::well_known::Rfc3339;
 
 use crate::address::{Address, Kind};
 use crate::resource::{FINGERPRINT_ATTR, Resource, WriteOnly};
-use crate::secret::{SecretError, SecretRef, fingerprint};
+use crate::secret::{SecretError, SecretRef, Secrets, fingerprint};
 use crate::spec::{
     AdmChannel, Alarm, ApnsAuthMethod, ApnsChannel, App, AppSettings, AttributeType, BaiduChannel,
     Campaign, CampaignHook, ChannelKey, DimensionType, Endpoint, EndpointDemographic,
@@ -107,7 +105,7 @@ pub enum ResolveError {
         address: Address,
         field: String,
         path: String,
-        reference: SecretRef,
+        reference: Box<SecretRef>,
         #[source]
         source: Box<SecretError>,
     },
@@ -115,14 +113,30 @@ pub enum ResolveError {
 
 impl Spec {
     /// Every resource this spec manages, normalised, with write-only values
-    /// resolved into fingerprints. `spec_dir` is the directory `${file:...}`
-    /// references are relative to. See the module docs for the contract.
-    pub fn resources(&self, spec_dir: &Path) -> Result<Vec<Resource>, ResolveError> {
+    /// resolved into fingerprints through `secrets` (the spec's directory for
+    /// `${file:...}`, and what was fetched from AWS for `${ssm:...}` and
+    /// `${secretsmanager:...}`). See the module docs for the contract.
+    pub fn resources(&self, secrets: &Secrets) -> Result<Vec<Resource>, ResolveError> {
         let mut out = self.unsealed_resources();
         for r in &mut out {
-            seal_write_only(&self.stack, r, spec_dir)?;
+            seal_write_only(&self.stack, r, secrets)?;
         }
         Ok(out)
+    }
+
+    /// The secret references that live in AWS, as the provider must fetch
+    /// them ([`SecretRef::fetch_key`]), each once, in a stable order.
+    pub fn remote_secrets(&self) -> Vec<SecretRef> {
+        let set: std::collections::BTreeSet<SecretRef> = self
+            .unsealed_resources()
+            .iter()
+            .flat_map(|r| r.write_only.values())
+            .filter_map(|w| match w {
+                WriteOnly::Secret(r) => r.fetch_key(),
+                WriteOnly::Plain(_) => None,
+            })
+            .collect();
+        set.into_iter().collect()
     }
 
     /// The resources without resolving secrets: `write_only` is filled,
@@ -206,7 +220,7 @@ pub fn spec_path(address: &Address) -> String {
 pub fn seal_write_only(
     stack: &str,
     resource: &mut Resource,
-    spec_dir: &Path,
+    secrets: &Secrets,
 ) -> Result<(), ResolveError> {
     if resource.write_only.is_empty() {
         return Ok(());
@@ -215,13 +229,13 @@ pub fn seal_write_only(
     for (field, value) in &resource.write_only {
         let text = match value {
             WriteOnly::Plain(v) => v.to_string(),
-            WriteOnly::Secret(r) => r
-                .resolve(spec_dir)
+            WriteOnly::Secret(r) => secrets
+                .resolve(r)
                 .map_err(|source| ResolveError::Secret {
                     address: resource.address.clone(),
                     field: field.clone(),
                     path: format!("{}.{field}", spec_path(&resource.address)),
-                    reference: r.clone(),
+                    reference: Box::new(r.clone()),
                     source: Box::new(source),
                 })?
                 .expose()
@@ -880,7 +894,7 @@ alarms:
 
     #[test]
     fn a_missing_secret_names_the_field() {
-        let err = spec().resources(Path::new(".")).unwrap_err();
+        let err = spec().resources(&Secrets::local(".")).unwrap_err();
         let text = err.to_string();
         assert!(text.contains("channels.apns.token_key"), "{text}");
         assert!(text.contains("RECONCILE_TEST_NEVER_SET_P8"), "{text}");
@@ -890,7 +904,7 @@ alarms:
     fn fingerprints_cover_plain_write_only_values() {
         let mut s = spec();
         s.channels = crate::spec::Channels::default();
-        let rs = s.resources(Path::new(".")).unwrap();
+        let rs = s.resources(&Secrets::local(".")).unwrap();
         let settings = find(&rs, "app_settings");
         let fp = settings.attrs[FINGERPRINT_ATTR]
             .as_str()
@@ -898,7 +912,7 @@ alarms:
             .to_owned();
         assert!(settings.sensitive.contains("/write_only_fingerprint"));
         s.app.settings.as_mut().unwrap().cloudwatch_metrics_enabled = Some(false);
-        let rs = s.resources(Path::new(".")).unwrap();
+        let rs = s.resources(&Secrets::local(".")).unwrap();
         assert_ne!(
             find(&rs, "app_settings").attrs[FINGERPRINT_ATTR],
             fp.as_str()

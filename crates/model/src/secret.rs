@@ -1,16 +1,26 @@
 //! Secrets by reference.
 //!
-//! A spec never holds a credential: it holds a [`SecretRef`] (`${env:NAME}`
-//! or `${file:path}`, the path relative to the spec). Resolving a reference
-//! gives a [`SecretValue`], whose `Debug` and `Display` print a mask and which
-//! implements neither `Serialize` nor `Clone`-to-string, so that it cannot reach
-//! output, logs, plan files or the journal by accident.
+//! A spec never holds a credential: it holds a [`SecretRef`]: `${env:NAME}`,
+//! `${file:path}` (the path relative to the spec), `${ssm:/path}` (an SSM
+//! Parameter Store parameter, read with decryption) or
+//! `${secretsmanager:name-or-arn}` (a Secrets Manager secret; `#key` picks
+//! one key of a JSON secret). Resolving a reference through [`Secrets`] gives
+//! a [`SecretValue`], whose `Debug` and `Display` print a mask and which
+//! implements neither `Serialize` nor `Clone`-to-string, so that it cannot
+//! reach output, logs, plan files or the journal by accident.
 //!
-//! What is stored and compared instead is a [`fingerprint`]: an HMAC-SHA256
-//! keyed by the stack's identity (and an optional pepper from
+//! The model does no I/O with AWS: the references that live in AWS are
+//! listed ([`SecretRef::fetch_key`]), read by the provider once per run, and
+//! handed back with [`Secrets::insert_fetched`]; a command that never
+//! connects reports them as not read.
+//!
+//! What is stored and compared instead is a [`fingerprint`]: argon2id salted
+//! by the stack's identity (and an optional pepper from
 //! `RECONCILE_FINGERPRINT_KEY`), so that every machine that plans the same
-//! stack computes the same value and a rotation shows as a change.
+//! stack computes the same value and a rotation (in a file, a variable, SSM
+//! or Secrets Manager) shows as a change.
 
+use std::collections::HashMap;
 use std::fmt;
 use std::path::{Path, PathBuf};
 use std::str::FromStr;
@@ -19,18 +29,27 @@ use serde::{Deserialize, Deserializer, Serialize, Serializer};
 use sha2::Sha256;
 
 /// Where a secret comes from. Safe to print, store and serialise.
-#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum SecretRef {
     /// `${env:NAME}`: the environment variable `NAME`.
     Env(String),
     /// `${file:path}`: a file, relative to the spec's directory unless absolute.
     File(PathBuf),
+    /// `${ssm:name}`: an SSM parameter (a name such as `/push/apns/key`, or
+    /// its ARN), read with decryption, so a `SecureString` works.
+    Ssm(String),
+    /// `${secretsmanager:id}` or `${secretsmanager:id#key}`: a Secrets
+    /// Manager secret (name or ARN); with `key`, that key of the secret's
+    /// JSON object.
+    SecretsManager { id: String, key: Option<String> },
 }
 
 /// Why a secret reference could not be parsed or resolved.
 #[derive(Debug, thiserror::Error)]
 pub enum SecretError {
-    #[error("`{0}` is not a secret reference; write `${{env:NAME}}` or `${{file:path}}`")]
+    #[error(
+        "`{0}` is not a secret reference; write `${{env:NAME}}`, `${{file:path}}`, `${{ssm:/name}}` or `${{secretsmanager:name[#key]}}`"
+    )]
     Syntax(String),
     #[error("environment variable `{0}` is not set")]
     MissingEnv(String),
@@ -59,6 +78,37 @@ pub enum SecretError {
     EmptyFile(PathBuf),
     #[error("environment variable `{0}` is set but empty (or only whitespace)")]
     EmptyEnv(String),
+    /// A reference to AWS that this command did not read (it does not
+    /// connect).
+    #[error(
+        "`{0}` lives in AWS and is read only by the commands that connect (plan, apply, rollback, destroy, status)"
+    )]
+    NotFetched(SecretRef),
+    /// AWS did not give the value; `message` says why, in AWS's words.
+    #[error("cannot read `{reference}` from AWS: {message}")]
+    Remote {
+        reference: SecretRef,
+        message: String,
+    },
+    #[error("`{reference}` holds more than {limit} KiB; a secret may be at most that", limit = MAX_SECRET_BYTES / 1024)]
+    RemoteTooLarge { reference: SecretRef },
+    #[error("`{0}` is empty (or only whitespace)")]
+    RemoteEmpty(SecretRef),
+    /// `#key` on a secret that is not a JSON object.
+    #[error("`{reference}`: the secret is not a JSON object, so it has no key `{key}`")]
+    NotJsonObject { reference: SecretRef, key: String },
+    #[error("`{reference}`: the secret's JSON object has no key `{key}` (it has: {keys})")]
+    NoSuchKey {
+        reference: SecretRef,
+        key: String,
+        keys: String,
+    },
+    #[error("`{reference}`: key `{key}` holds {what}, not a string or a number")]
+    KeyNotText {
+        reference: SecretRef,
+        key: String,
+        what: &'static str,
+    },
 }
 
 /// The most a secret may hold. APNs certificates and `.p8` keys and FCM
@@ -66,7 +116,32 @@ pub enum SecretError {
 pub const MAX_SECRET_BYTES: u64 = 64 * 1024;
 
 impl SecretRef {
-    /// Reads the secret. `base` is the directory of the spec file.
+    /// Whether the secret lives in AWS (SSM, Secrets Manager) and must be
+    /// fetched by the provider before [`Secrets::resolve`] can give it.
+    pub fn is_remote(&self) -> bool {
+        match self {
+            SecretRef::Env(_) | SecretRef::File(_) => false,
+            SecretRef::Ssm(_) | SecretRef::SecretsManager { .. } => true,
+        }
+    }
+
+    /// What to fetch from AWS for this reference: itself, or for a
+    /// `#key` reference the whole secret (one read serves every key of it).
+    /// `None` for local references.
+    pub fn fetch_key(&self) -> Option<SecretRef> {
+        match self {
+            SecretRef::Env(_) | SecretRef::File(_) => None,
+            SecretRef::Ssm(_) => Some(self.clone()),
+            SecretRef::SecretsManager { id, .. } => Some(SecretRef::SecretsManager {
+                id: id.clone(),
+                key: None,
+            }),
+        }
+    }
+
+    /// Reads a local secret. `base` is the directory of the spec file.
+    /// A reference to AWS gives [`SecretError::NotFetched`]: use
+    /// [`Secrets::resolve`], which also holds what the provider fetched.
     ///
     /// A file must be a regular file of at most [`MAX_SECRET_BYTES`] (the
     /// type is checked before it is opened, so a FIFO never blocks); a value
@@ -113,6 +188,118 @@ impl SecretRef {
                 }
                 Ok(SecretValue(text))
             }
+            SecretRef::Ssm(_) | SecretRef::SecretsManager { .. } => {
+                Err(SecretError::NotFetched(self.clone()))
+            }
+        }
+    }
+}
+
+/// The secrets a run can resolve: local references from the spec's
+/// directory and the environment, and what the provider read from AWS for
+/// the remote ones. Never serialised; its `Debug` shows no value.
+#[derive(Debug)]
+pub struct Secrets {
+    dir: PathBuf,
+    fetched: HashMap<SecretRef, Result<SecretValue, String>>,
+}
+
+impl Secrets {
+    /// Local references only (`dir` is the spec's directory); a remote one
+    /// resolves to [`SecretError::NotFetched`].
+    pub fn local(dir: impl Into<PathBuf>) -> Self {
+        Self {
+            dir: dir.into(),
+            fetched: HashMap::new(),
+        }
+    }
+
+    /// The directory `${file:...}` references are relative to.
+    pub fn dir(&self) -> &Path {
+        &self.dir
+    }
+
+    /// Records what AWS answered for `reference` (a [`SecretRef::fetch_key`]):
+    /// the value, or why there is none in AWS's words.
+    pub fn insert_fetched(&mut self, reference: SecretRef, answer: Result<String, String>) {
+        self.fetched.insert(reference, answer.map(SecretValue));
+    }
+
+    /// Whether `reference`'s value was fetched (successfully or not).
+    pub fn has_fetched(&self, reference: &SecretRef) -> bool {
+        reference
+            .fetch_key()
+            .is_some_and(|k| self.fetched.contains_key(&k))
+    }
+
+    /// The secret `reference` names, with the same limits for every source:
+    /// at most [`MAX_SECRET_BYTES`], not empty.
+    pub fn resolve(&self, reference: &SecretRef) -> Result<SecretValue, SecretError> {
+        let Some(fetch_key) = reference.fetch_key() else {
+            return reference.resolve(&self.dir);
+        };
+        let whole = match self.fetched.get(&fetch_key) {
+            None => return Err(SecretError::NotFetched(reference.clone())),
+            Some(Err(message)) => {
+                return Err(SecretError::Remote {
+                    reference: reference.clone(),
+                    message: message.clone(),
+                });
+            }
+            Some(Ok(value)) => value.expose(),
+        };
+        let text = match reference {
+            SecretRef::SecretsManager { key: Some(key), .. } => json_key(reference, whole, key)?,
+            _ => whole.to_owned(),
+        };
+        if text.len() as u64 > MAX_SECRET_BYTES {
+            return Err(SecretError::RemoteTooLarge {
+                reference: reference.clone(),
+            });
+        }
+        if text.trim().is_empty() {
+            return Err(SecretError::RemoteEmpty(reference.clone()));
+        }
+        Ok(SecretValue(text))
+    }
+}
+
+/// `key` of the JSON object `whole` (Secrets Manager's key/value secrets),
+/// as text: a string as it is, a number as written.
+fn json_key(reference: &SecretRef, whole: &str, key: &str) -> Result<String, SecretError> {
+    let not_object = || SecretError::NotJsonObject {
+        reference: reference.clone(),
+        key: key.to_owned(),
+    };
+    let value: serde_json::Value = serde_json::from_str(whole).map_err(|_| not_object())?;
+    let serde_json::Value::Object(map) = value else {
+        return Err(not_object());
+    };
+    match map.get(key) {
+        Some(serde_json::Value::String(s)) => Ok(s.clone()),
+        Some(serde_json::Value::Number(n)) => Ok(n.to_string()),
+        Some(other) => Err(SecretError::KeyNotText {
+            reference: reference.clone(),
+            key: key.to_owned(),
+            what: match other {
+                serde_json::Value::Null => "null",
+                serde_json::Value::Bool(_) => "a boolean",
+                serde_json::Value::Array(_) => "an array",
+                _ => "an object",
+            },
+        }),
+        None => {
+            // Key names are not secret; the values are not shown.
+            let keys: Vec<String> = map.keys().take(20).map(|k| format!("`{k}`")).collect();
+            Err(SecretError::NoSuchKey {
+                reference: reference.clone(),
+                key: key.to_owned(),
+                keys: if keys.is_empty() {
+                    "none".to_owned()
+                } else {
+                    keys.join(", ")
+                },
+            })
         }
     }
 }
@@ -122,6 +309,11 @@ impl fmt::Display for SecretRef {
         match self {
             SecretRef::Env(name) => write!(f, "${{env:{name}}}"),
             SecretRef::File(path) => write!(f, "${{file:{}}}", path.display()),
+            SecretRef::Ssm(name) => write!(f, "${{ssm:{name}}}"),
+            SecretRef::SecretsManager { id, key: None } => write!(f, "${{secretsmanager:{id}}}"),
+            SecretRef::SecretsManager { id, key: Some(key) } => {
+                write!(f, "${{secretsmanager:{id}#{key}}}")
+            }
         }
     }
 }
@@ -142,6 +334,38 @@ impl FromStr for SecretRef {
                 Ok(SecretRef::Env(name.to_owned()))
             }
             Some(("file", path)) if !path.is_empty() => Ok(SecretRef::File(PathBuf::from(path))),
+            // SSM's name characters, plus `:` for an ARN or a `:version`.
+            Some(("ssm", name))
+                if !name.is_empty()
+                    && name.len() <= 2048
+                    && name
+                        .chars()
+                        .all(|c| c.is_ascii_alphanumeric() || "_.-/:".contains(c)) =>
+            {
+                Ok(SecretRef::Ssm(name.to_owned()))
+            }
+            // Secrets Manager's name characters, plus `:` for an ARN; a name
+            // never holds `#`, so the first one starts the key.
+            Some(("secretsmanager", rest)) => {
+                let (id, key) = match rest.split_once('#') {
+                    Some((id, key)) => (id, Some(key)),
+                    None => (rest, None),
+                };
+                let id_ok = !id.is_empty()
+                    && id.len() <= 2048
+                    && id
+                        .chars()
+                        .all(|c| c.is_ascii_alphanumeric() || "/_+=.@-:".contains(c));
+                let key_ok = key.is_none_or(|k| !k.is_empty() && !k.contains(['{', '}']));
+                if id_ok && key_ok {
+                    Ok(SecretRef::SecretsManager {
+                        id: id.to_owned(),
+                        key: key.map(str::to_owned),
+                    })
+                } else {
+                    Err(SecretError::Syntax(s.to_owned()))
+                }
+            }
             _ => Err(SecretError::Syntax(s.to_owned())),
         }
     }
@@ -167,8 +391,8 @@ impl schemars::JsonSchema for SecretRef {
     fn json_schema(_: &mut schemars::SchemaGenerator) -> schemars::Schema {
         schemars::json_schema!({
             "type": "string",
-            "pattern": r"^\$\{(env:[A-Za-z0-9_]+|file:.+)\}$",
-            "description": "A secret by reference: `${env:NAME}` or `${file:path}` (relative to the spec). Never the secret itself."
+            "pattern": r"^\$\{(env:[A-Za-z0-9_]+|file:.+|ssm:[A-Za-z0-9_.\-/:]+|secretsmanager:[A-Za-z0-9/_+=.@\-:]+(#[^{}]+)?)\}$",
+            "description": "A secret by reference: `${env:NAME}`, `${file:path}` (relative to the spec), `${ssm:/name}` (an SSM parameter, SecureString decrypted) or `${secretsmanager:name-or-arn}` (`#key` for one key of a JSON secret). Never the secret itself."
         })
     }
 }
@@ -300,6 +524,85 @@ mod tests {
             let err = resolve(file("/dev/zero")).unwrap_err();
             assert!(err.to_string().contains("is a character device"), "{err}");
         }
+    }
+
+    #[test]
+    fn aws_references_parse_and_print() {
+        for text in [
+            "${ssm:/push/apns/key}",
+            "${ssm:push-key}",
+            "${ssm:arn:aws:ssm:eu-west-1:123456789012:parameter/push/key}",
+            "${secretsmanager:push/fcm}",
+            "${secretsmanager:push/fcm#service_json}",
+            "${secretsmanager:arn:aws:secretsmanager:eu-west-1:123456789012:secret:push-AbCdEf#key}",
+        ] {
+            let r: SecretRef = text.parse().unwrap();
+            assert!(r.is_remote(), "{text}");
+            assert_eq!(r.to_string(), text);
+        }
+        let r: SecretRef = "${secretsmanager:push/fcm#service_json}".parse().unwrap();
+        assert_eq!(
+            r,
+            SecretRef::SecretsManager {
+                id: "push/fcm".into(),
+                key: Some("service_json".into())
+            }
+        );
+        assert_eq!(
+            r.fetch_key().unwrap().to_string(),
+            "${secretsmanager:push/fcm}"
+        );
+        for bad in [
+            "${ssm:}",
+            "${ssm:a b}",
+            "${ssm:a$b}",
+            "${secretsmanager:}",
+            "${secretsmanager:x#}",
+            "${secretsmanager:#k}",
+            "${secretsmanager:a b}",
+        ] {
+            assert!(bad.parse::<SecretRef>().is_err(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn remote_secrets_resolve_from_what_was_fetched() {
+        let ssm: SecretRef = "${ssm:/push/key}".parse().unwrap();
+        let whole: SecretRef = "${secretsmanager:push}".parse().unwrap();
+        let key: SecretRef = "${secretsmanager:push#api_key}".parse().unwrap();
+        let number: SecretRef = "${secretsmanager:push#port}".parse().unwrap();
+        let missing: SecretRef = "${secretsmanager:push#nope}".parse().unwrap();
+        let nested: SecretRef = "${secretsmanager:push#nested}".parse().unwrap();
+        let mut secrets = Secrets::local("/nowhere");
+        assert!(matches!(
+            secrets.resolve(&ssm),
+            Err(SecretError::NotFetched(_))
+        ));
+        secrets.insert_fetched(ssm.clone(), Ok("s3cr3t".into()));
+        secrets.insert_fetched(
+            whole.clone(),
+            Ok(r#"{"api_key":"k-123","port":443,"nested":{"a":1}}"#.into()),
+        );
+        assert_eq!(secrets.resolve(&ssm).unwrap().expose(), "s3cr3t");
+        assert_eq!(secrets.resolve(&key).unwrap().expose(), "k-123");
+        assert_eq!(secrets.resolve(&number).unwrap().expose(), "443");
+        let err = secrets.resolve(&missing).unwrap_err().to_string();
+        assert!(err.contains("no key `nope`"), "{err}");
+        assert!(err.contains("`api_key`"), "{err}");
+        assert!(!err.contains("k-123"), "a key's value leaked: {err}");
+        let err = secrets.resolve(&nested).unwrap_err().to_string();
+        assert!(err.contains("an object"), "{err}");
+        let failed: SecretRef = "${ssm:/gone}".parse().unwrap();
+        secrets.insert_fetched(failed.clone(), Err("ParameterNotFound".into()));
+        let err = secrets.resolve(&failed).unwrap_err().to_string();
+        assert!(err.contains("ParameterNotFound"), "{err}");
+        let blank: SecretRef = "${ssm:/blank}".parse().unwrap();
+        secrets.insert_fetched(blank.clone(), Ok("  \n".into()));
+        assert!(matches!(
+            secrets.resolve(&blank),
+            Err(SecretError::RemoteEmpty(_))
+        ));
+        assert!(!format!("{secrets:?}").contains("s3cr3t"));
     }
 
     #[test]

@@ -93,7 +93,7 @@ impl Stack {
         let name = self.dir.path().join("spec.yaml");
         let loaded = reconcile_model::load_str(name.to_str().unwrap(), &yaml)
             .unwrap_or_else(|d| panic!("the spec does not load:\n{d}\n{yaml}"));
-        let health = credentials::check(&loaded.spec, &loaded.dir, NOW, WARN_WITHIN);
+        let health = credentials::check(&loaded.spec, &loaded.local_secrets(), NOW, WARN_WITHIN);
         assert_no_secret_text(&health, &self.secrets);
         health
     }
@@ -673,12 +673,12 @@ fn the_demo_credentials_pass_every_check() {
     ] {
         assert!(loaded.dir.join(file).is_file(), "{file}");
     }
-    let health = credentials::check(&loaded.spec, &loaded.dir, NOW, WARN_WITHIN);
+    let health = credentials::check(&loaded.spec, &loaded.local_secrets(), NOW, WARN_WITHIN);
     assert_clean(&health);
     // The example's APNs certificate and key, valid until 2126.
     let yaml = "stack: cert\napp:\n  name: cert-app\nchannels:\n  apns:\n    certificate: ${file:apns-certificate.pem}\n    private_key: ${file:apns-certificate-key.pem}\n  apns_sandbox:\n    certificate: ${file:apns-certificate.pem}\n    private_key: ${file:apns-certificate-key.pem}\n";
     let loaded = reconcile_model::load_str(name.to_str().unwrap(), yaml).unwrap();
-    let health = credentials::check(&loaded.spec, &loaded.dir, NOW, WARN_WITHIN);
+    let health = credentials::check(&loaded.spec, &loaded.local_secrets(), NOW, WARN_WITHIN);
     assert_clean(&health);
     assert_eq!(health.certificates.len(), 2);
     assert!(health.certificates[0].not_after.year() >= 2126);

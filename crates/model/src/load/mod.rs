@@ -41,7 +41,7 @@ use crate::diagnostic::{Diagnostic, Diagnostics, Severity};
 use crate::kind::{Kind, Lifecycle};
 use crate::resource::Resource;
 use crate::resources::ResolveError;
-use crate::secret::SecretError;
+use crate::secret::{SecretError, Secrets};
 use crate::spec::{ChannelKey, Spec};
 
 /// A spec that passed validation, with where it came from.
@@ -56,10 +56,22 @@ pub struct LoadedSpec {
 }
 
 impl LoadedSpec {
+    /// [`LoadedSpec::resources_with`] the local secrets only: a reference
+    /// to SSM or Secrets Manager is reported as not read.
+    pub fn resources(&self) -> Result<Vec<Resource>, Diagnostics> {
+        self.resources_with(&self.local_secrets())
+    }
+
+    /// The secrets this spec can resolve without AWS: files relative to its
+    /// directory, and the environment.
+    pub fn local_secrets(&self) -> Secrets {
+        Secrets::local(&self.dir)
+    }
+
     /// [`Spec::resources`], with a secret that does not resolve reported as
     /// a diagnostic at the field that refers to it.
-    pub fn resources(&self) -> Result<Vec<Resource>, Diagnostics> {
-        self.spec.resources(&self.dir).map_err(|e| {
+    pub fn resources_with(&self, secrets: &Secrets) -> Result<Vec<Resource>, Diagnostics> {
+        self.spec.resources(secrets).map_err(|e| {
             let ResolveError::Secret { address, field, .. } = &e;
             let mut path: Vec<Seg> = match address.kind {
                 Kind::AppSettings => vec![key("app"), key("settings")],
@@ -186,10 +198,11 @@ impl LoadedSpec {
     /// refers to; no value appears in a message.
     pub fn credential_warnings(
         &self,
+        secrets: &Secrets,
         now: OffsetDateTime,
         warn_within: time::Duration,
     ) -> Vec<Diagnostic> {
-        crate::credentials::check(&self.spec, &self.dir, now, warn_within)
+        crate::credentials::check(&self.spec, secrets, now, warn_within)
             .findings
             .into_iter()
             .map(|f| {
@@ -211,7 +224,26 @@ impl LoadedSpec {
 /// How to fix a secret that does not resolve.
 fn secret_hint(e: &SecretError) -> &'static str {
     match e {
-        SecretError::Syntax(_) => "write `${env:NAME}` or `${file:path}`",
+        SecretError::Syntax(_) => {
+            "write `${env:NAME}`, `${file:path}`, `${ssm:/parameter/name}` or `${secretsmanager:name-or-arn}` (`#key` for one key of a JSON secret)"
+        }
+        SecretError::NotFetched(_) => {
+            "this command does not connect to AWS; `reconcile plan` reads it (validate checks only its form)"
+        }
+        SecretError::Remote { .. } => {
+            "check the name and the region (the stack's), and that the caller may read it: `ssm:GetParameter`, or `secretsmanager:GetSecretValue`, and `kms:Decrypt` on the key that encrypts it"
+        }
+        SecretError::RemoteTooLarge { .. } => {
+            "APNs certificates and keys and FCM service-account JSON are a few KB: check that the reference names the right parameter or secret"
+        }
+        SecretError::RemoteEmpty(_) => {
+            "put the credential itself there: AWS refuses an empty one, but only when the change is applied"
+        }
+        SecretError::NotJsonObject { .. }
+        | SecretError::NoSuchKey { .. }
+        | SecretError::KeyNotText { .. } => {
+            "`#key` picks one key of a secret stored as a JSON object of strings (Secrets Manager's key/value form); drop `#key` to use the whole secret"
+        }
         SecretError::MissingEnv(_) | SecretError::File { .. } => {
             "set the environment variable or create the file; secrets are read only when resources are built (plan, apply)"
         }

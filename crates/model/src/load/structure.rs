@@ -321,7 +321,7 @@ impl<'s> Walker<'s> {
                     Issue::new(path, format!("`{shown}` is not a secret reference"))
                         .at(node.pos)
                         .expected(
-                            "`${env:NAME}` (NAME of letters, digits and `_`) or `${file:path}`",
+                            "`${env:NAME}` (NAME of letters, digits and `_`), `${file:path}`, `${ssm:/parameter/name}` or `${secretsmanager:name-or-arn[#key]}`",
                         ),
                 );
                 None
