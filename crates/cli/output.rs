@@ -64,10 +64,17 @@ struct Escaped {
 
 impl Escaped {
     fn of(err: &miette::Report) -> Self {
-        let mut chain: Vec<String> = err
-            .chain()
-            .map(|e| escape(&e.to_string()).into_owned())
-            .collect();
+        // A cause whose text the message before it already quotes (an
+        // AWS error kept as the source of a message that quotes it) is not
+        // printed twice.
+        let mut chain: Vec<String> = Vec::new();
+        for e in err.chain() {
+            let text = escape(&e.to_string()).into_owned();
+            if chain.last().is_some_and(|before| before.contains(&text)) {
+                continue;
+            }
+            chain.push(text);
+        }
         let mut source = None;
         while chain.len() > 1 {
             let message = chain.pop().unwrap_or_default();

@@ -14,6 +14,7 @@ use reconcile_model::resources::set_write_only_fingerprint;
 use reconcile_model::spec::{App, AppSettings, CampaignHook, HookMode, Limits, QuietTime};
 use reconcile_model::{Address, Kind, Resource, app_resource, app_settings_resource};
 
+use crate::create::Creating;
 use crate::errors::classify;
 use crate::ids::AppInfo;
 use crate::provider::{AwsProvider, fingerprint_of, typed};
@@ -101,9 +102,10 @@ impl AwsProvider {
         // Index entries added while CreateApp is out would be neither in its
         // tags nor written after: they wait for the app.
         let _guard = self.app_tags.lock().await;
-        let app: App = typed(after)?;
-        let mut all = app.tags.clone();
-        all.extend(ownership_tags(&self.stack, &app_address()));
+        let Creating {
+            spec: app,
+            tags: mut all,
+        } = self.creating::<App>(&app_address(), after).await?;
         {
             let reg = self.ids.lock();
             for (kind, entries) in &reg.owned {

@@ -81,11 +81,14 @@ use reconcile_model::{Api, Kind};
 
 pub use aws_sdk_pinpoint::types::{CampaignResponse, WriteCampaignRequest};
 
+use crate::dimensions::{
+    attributes_from_sdk, attributes_to_sdk, metrics_from_sdk, metrics_to_sdk, set_from_sdk,
+    set_to_sdk,
+};
 use crate::errors::{Classified, classify};
-use crate::segments::{
-    MappingError, attributes_from_sdk, attributes_to_sdk, create_tags, from_wire, metrics_from_sdk,
-    metrics_to_sdk, no_body, opt_i32, set_from_sdk, set_to_sdk, text, to_i32, to_u32, user_tags,
-    wire_name,
+use crate::mapping::{
+    MappingError, create_tags, from_wire, no_body, opt_i32, owned, push_action_from_sdk,
+    push_action_to_sdk, text, to_i32, to_u32, user_tags, wire_name,
 };
 
 /// What a campaign's spec keys stand for when it is written.
@@ -124,13 +127,9 @@ pub fn campaign_is_completed(resp: &CampaignResponse) -> bool {
 // ---------------------------------------------------------------------------
 // Model -> SDK.
 
-fn action_to_sdk(a: Option<reconcile_model::spec::PushAction>) -> Option<sdk::Action> {
-    a.map(|a| sdk::Action::from(wire_name(&a).as_str()))
-}
-
 fn message_to_sdk(field: &str, m: &Message) -> Result<sdk::Message, MappingError> {
     Ok(sdk::Message::builder()
-        .set_action(action_to_sdk(m.action))
+        .set_action(push_action_to_sdk(m.action))
         .set_body(m.body.clone())
         .set_image_icon_url(m.image_icon_url.clone())
         .set_image_small_icon_url(m.image_small_icon_url.clone())
@@ -323,15 +322,9 @@ pub fn write_campaign_request(
 // ---------------------------------------------------------------------------
 // SDK -> model.
 
-fn owned(s: Option<&str>) -> Option<String> {
-    s.map(ToOwned::to_owned)
-}
-
 fn message_from_sdk(m: &sdk::Message) -> Message {
     Message {
-        action: m
-            .action()
-            .and_then(|a| from_wire("Message.Action", a.as_str())),
+        action: push_action_from_sdk("Message.Action", m.action()),
         body: owned(m.body()),
         image_icon_url: owned(m.image_icon_url()),
         image_small_icon_url: owned(m.image_small_icon_url()),

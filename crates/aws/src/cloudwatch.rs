@@ -15,7 +15,9 @@ use reconcile_model::spec::Alarm;
 use reconcile_model::{Address, Kind, Resource, alarm_resource};
 use serde_json::Value;
 
+use crate::create::Creating;
 use crate::errors::classify;
+use crate::mapping::{api_i32, wire_name};
 use crate::provider::{AwsProvider, name_of, typed};
 use crate::tags::{ownership_tags, tag_changes, user_tags};
 
@@ -29,13 +31,6 @@ const NAMES_PER_CALL: usize = 100;
 pub struct AlarmRead {
     pub alarm: MetricAlarm,
     pub tags: BTreeMap<String, String>,
-}
-
-fn wire<T: serde::Serialize>(v: &T) -> String {
-    match serde_json::to_value(v) {
-        Ok(Value::String(s)) => s,
-        _ => String::new(),
-    }
 }
 
 fn parse<T: serde::de::DeserializeOwned>(s: &str) -> Option<T> {
@@ -70,13 +65,6 @@ pub fn alarm_from_sdk(key: &str, r: &AlarmRead) -> Option<Resource> {
         tags: user_tags(&r.tags),
     };
     Some(alarm_resource(key, &alarm))
-}
-
-fn int(field: &str, v: u32) -> Result<i32, ProviderError> {
-    i32::try_from(v).map_err(|_| ProviderError::Rejected {
-        code: "OutOfRange".to_owned(),
-        message: format!("`{field}` = `{v}` is larger than the API allows"),
-    })
 }
 
 fn cw_tags(tags: &BTreeMap<String, String>) -> Vec<Tag> {
@@ -181,12 +169,13 @@ impl AwsProvider {
         adopt: bool,
     ) -> Result<Resource, ProviderError> {
         let app_id = self.require_app(address)?;
-        let a: Alarm = typed(after)?;
-        self.ids
-            .lock()
-            .names
-            .insert(address.clone(), a.name.clone());
-        self.index_add(Kind::Alarm, &a.name).await?;
+        // `PutMetricAlarm` both creates and updates: every put runs the
+        // create preamble (the name recorded and indexed, the tags a
+        // create sends).
+        let Creating {
+            spec: a,
+            tags: create_tags,
+        } = self.creating::<Alarm>(address, after).await?;
         let mut dimensions: Vec<Dimension> = vec![
             Dimension::builder()
                 .name(APP_DIMENSION)
@@ -199,8 +188,6 @@ impl AwsProvider {
                 .filter(|(k, _)| k.as_str() != APP_DIMENSION)
                 .map(|(k, v)| Dimension::builder().name(k).value(v).build()),
         );
-        let mut create_tags = a.tags.clone();
-        create_tags.extend(ownership_tags(&self.stack, address));
         let cw = &self.clients.cloudwatch;
         cw.put_metric_alarm()
             .alarm_name(&a.name)
@@ -211,20 +198,20 @@ impl AwsProvider {
             .set_insufficient_data_actions(Some(a.insufficient_data_actions.clone()))
             .metric_name(&a.metric_name)
             .namespace(&a.namespace)
-            .statistic(Statistic::from(wire(&a.statistic).as_str()))
+            .statistic(Statistic::from(wire_name(&a.statistic).as_str()))
             .set_dimensions(Some(dimensions))
-            .period(int("period", a.period)?)
-            .evaluation_periods(int("evaluation_periods", a.evaluation_periods)?)
+            .period(api_i32("period", a.period)?)
+            .evaluation_periods(api_i32("evaluation_periods", a.evaluation_periods)?)
             .set_datapoints_to_alarm(
                 a.datapoints_to_alarm
-                    .map(|d| int("datapoints_to_alarm", d))
+                    .map(|d| api_i32("datapoints_to_alarm", d))
                     .transpose()?,
             )
             .threshold(a.threshold)
             .comparison_operator(ComparisonOperator::from(
-                wire(&a.comparison_operator).as_str(),
+                wire_name(&a.comparison_operator).as_str(),
             ))
-            .treat_missing_data(wire(&a.treat_missing_data))
+            .treat_missing_data(wire_name(&a.treat_missing_data))
             .set_tags(create.then(|| cw_tags(&create_tags)))
             .send()
             .await

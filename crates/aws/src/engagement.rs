@@ -16,12 +16,13 @@ use reconcile_model::{
 
 use crate::app::retag_pinpoint;
 use crate::campaigns::{self, CampaignTargets, SegmentVersionContext};
-use crate::errors::{Classified, classify};
+use crate::create::Creating;
+use crate::errors::{caused, classify};
 use crate::ids::Registry;
 use crate::provider::{AwsProvider, name_of, typed};
-use crate::segments;
 use crate::tags::{ownership_tags, tag_changes};
 use crate::templates;
+use crate::{mapping, segments};
 
 /// A live segment as a resource, its source segments named by key.
 pub fn segment_live(key: &str, resp: &SegmentResponse, reg: &Registry) -> Resource {
@@ -62,8 +63,7 @@ pub fn desired_segment_version(r: &Resource) -> Option<SegmentVersion> {
 /// The error of a call that succeeded without the body it promises: the
 /// outcome is unknown to the caller.
 fn no_body(what: &str) -> ProviderError {
-    let c: Classified = segments::no_body(what);
-    c.error
+    mapping::no_body(what).error
 }
 
 fn hash(tags: BTreeMap<String, String>) -> Option<HashMap<String, String>> {
@@ -145,15 +145,11 @@ impl AwsProvider {
         after: &Resource,
     ) -> Result<Resource, ProviderError> {
         let app_id = self.require_app(address)?;
-        let seg: Segment = typed(after)?;
+        let Creating { spec: seg, tags } = self.creating::<Segment>(address, after).await?;
         let req = {
             let lookup = self.segment_id_lookup();
-            segments::write_segment_request(
-                &seg,
-                &lookup,
-                hash(ownership_tags(&self.stack, address)),
-            )
-            .map_err(|e| ProviderError::Other(format!("`{address}`: {e}")))?
+            segments::write_segment_request(&seg, &lookup, hash(tags))
+                .map_err(|e| caused(format!("`{address}`: {e}"), e))?
         };
         let what = format!("CreateSegment `{}`", seg.name);
         let out = self
@@ -197,7 +193,7 @@ impl AwsProvider {
             let req = {
                 let lookup = self.segment_id_lookup();
                 segments::write_segment_request(&seg, &lookup, None)
-                    .map_err(|e| ProviderError::Other(format!("`{address}`: {e}")))?
+                    .map_err(|e| caused(format!("`{address}`: {e}"), e))?
             };
             let what = format!("UpdateSegment `{id}`");
             let out = self
@@ -256,19 +252,10 @@ impl AwsProvider {
         address: &Address,
         after: &Resource,
     ) -> Result<Resource, ProviderError> {
-        let t: Template = typed(after)?;
-        self.ids
-            .lock()
-            .names
-            .insert(address.clone(), t.name.clone());
-        self.index_add(Kind::Template, &t.name).await?;
-        let arn = templates::create_push_template(
-            self.pinpoint(),
-            &t,
-            hash(ownership_tags(&self.stack, address)),
-        )
-        .await
-        .map_err(|c| c.error)?;
+        let Creating { spec: t, tags } = self.creating::<Template>(address, after).await?;
+        let arn = templates::create_push_template(self.pinpoint(), &t, hash(tags))
+            .await
+            .map_err(|c| c.error)?;
         if let Some(arn) = arn.or_else(|| self.template_arn(address, &t.name)) {
             let mut reg = self.ids.lock();
             reg.learn_account(&arn);
@@ -362,7 +349,7 @@ impl AwsProvider {
             template_name: &template_name,
         };
         campaigns::write_campaign_request(c, &targets, tags)
-            .map_err(|e| ProviderError::Other(format!("`{address}`: {e}")))
+            .map_err(|e| caused(format!("`{address}`: {e}"), e))
     }
 
     pub(crate) async fn create_campaign(
@@ -371,15 +358,9 @@ impl AwsProvider {
         after: &Resource,
     ) -> Result<Resource, ProviderError> {
         let app_id = self.require_app(address)?;
-        let c: Campaign = typed(after)?;
+        let Creating { spec: c, tags } = self.creating::<Campaign>(address, after).await?;
         let (segment_id, version) = self.campaign_targets(&c)?;
-        let req = self.campaign_request(
-            address,
-            &c,
-            &segment_id,
-            version,
-            hash(ownership_tags(&self.stack, address)),
-        )?;
+        let req = self.campaign_request(address, &c, &segment_id, version, hash(tags))?;
         let what = format!("CreateCampaign `{}`", c.name);
         let out = self
             .pinpoint()

@@ -63,8 +63,22 @@ impl Classified {
 pub fn aws_said(err: &ProviderError) -> String {
     match err {
         ProviderError::Rejected { code, message } => format!("{code}: {message}"),
-        ProviderError::Unavailable(m) | ProviderError::Other(m) => m.clone(),
+        ProviderError::Unavailable(m)
+        | ProviderError::Other(m)
+        | ProviderError::Caused { message: m, .. } => m.clone(),
         e => e.to_string(),
+    }
+}
+
+/// A [`ProviderError::Caused`]: `message` is what users read (as before,
+/// it quotes `source`), `source` the error it came from, kept for the chain.
+pub fn caused(
+    message: impl Into<String>,
+    source: impl std::error::Error + Send + Sync + 'static,
+) -> ProviderError {
+    ProviderError::Caused {
+        message: message.into(),
+        source: Box::new(source),
     }
 }
 
@@ -72,8 +86,8 @@ pub fn aws_said(err: &ProviderError) -> String {
 /// (`GetApps`, `CreateSegment segment.vip`).
 pub fn classify<E, R>(what: &str, err: SdkError<E, R>) -> Classified
 where
-    E: ProvideErrorMetadata + std::error::Error + 'static,
-    R: std::fmt::Debug,
+    E: ProvideErrorMetadata + std::error::Error + Send + Sync + 'static,
+    R: std::fmt::Debug + Send + Sync + 'static,
 {
     match &err {
         SdkError::ServiceError(service) => {
@@ -84,7 +98,11 @@ where
                 .filter(|m| !m.trim().is_empty())
                 .unwrap_or("no message")
                 .to_owned();
-            let error = classify_service(what, code.as_deref(), &message);
+            let error = match classify_service(what, code.as_deref(), &message) {
+                // Nothing to tell it by: the service's error is its source.
+                ProviderError::Other(m) => caused(m, err),
+                error => error,
+            };
             Classified {
                 code,
                 message,
@@ -103,7 +121,7 @@ where
             // hyper reports as "other") may strike after the request was
             // sent: its outcome is unknown.
             let error = if failure.is_user() {
-                ProviderError::Other(message.clone())
+                caused(message.clone(), err)
             } else {
                 ProviderError::UnknownOutcome(message.clone())
             };
@@ -118,7 +136,7 @@ where
             Classified {
                 code: None,
                 message: message.clone(),
-                error: ProviderError::Other(message),
+                error: caused(message, err),
             }
         }
     }

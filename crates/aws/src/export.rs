@@ -42,7 +42,7 @@ use serde::de::DeserializeOwned;
 
 use crate::campaigns::{self, SegmentVersionContext, campaign_is_completed};
 use crate::cloudwatch::{APP_DIMENSION, alarm_from_sdk};
-use crate::errors::classify;
+use crate::errors::{caused, classify};
 use crate::iam::role_resource;
 use crate::kinesis::stream_resource;
 use crate::provider::{AwsProvider, typed};
@@ -485,7 +485,7 @@ impl AwsProvider {
                 Some(t) => {
                     let key = keys.assign(Kind::Template, &name, &tags::from_hash(t.tags()));
                     let spec = templates::template_from_sdk(&t)
-                        .map_err(|e| ProviderError::Other(format!("template `{name}`: {e}")))?;
+                        .map_err(|e| caused(format!("template `{name}`: {e}"), e))?;
                     template_specs.insert(key.clone(), spec_of(&template_resource(&key, &spec))?);
                     template_keys.insert(name, key);
                 }

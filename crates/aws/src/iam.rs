@@ -18,7 +18,8 @@ use reconcile_model::{
 };
 use serde_json::Value;
 
-use crate::errors::classify;
+use crate::create::Creating;
+use crate::errors::{caused, classify};
 use crate::provider::{AwsProvider, name_of, typed};
 use crate::tags::{ownership_tags, tag_changes, user_tags};
 
@@ -117,7 +118,7 @@ fn iam_tags(tags: &BTreeMap<String, String>) -> Result<Vec<Tag>, ProviderError> 
                 .key(k)
                 .value(v)
                 .build()
-                .map_err(|e| ProviderError::Other(format!("IAM tag `{k}`: {e}")))
+                .map_err(|e| caused(format!("IAM tag `{k}`: {e}"), e))
         })
         .collect()
 }
@@ -321,14 +322,7 @@ impl AwsProvider {
         address: &Address,
         after: &Resource,
     ) -> Result<Resource, ProviderError> {
-        let role: IamRole = typed(after)?;
-        self.ids
-            .lock()
-            .names
-            .insert(address.clone(), role.name.clone());
-        self.index_add(Kind::IamRole, &role.name).await?;
-        let mut tags = role.tags.clone();
-        tags.extend(ownership_tags(&self.stack, address));
+        let Creating { spec: role, tags } = self.creating::<IamRole>(address, after).await?;
         let out = self
             .clients
             .iam

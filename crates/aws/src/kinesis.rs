@@ -13,7 +13,9 @@ use reconcile_engine::ProviderError;
 use reconcile_model::spec::{KinesisStream, StreamMode};
 use reconcile_model::{Address, Kind, Resource, kinesis_stream_resource};
 
-use crate::errors::classify;
+use crate::create::Creating;
+use crate::errors::{caused, classify};
+use crate::mapping::api_i32;
 use crate::provider::{AwsProvider, name_of, typed};
 use crate::tags::{ownership_tags, tag_changes, user_tags};
 
@@ -54,14 +56,7 @@ fn sdk_mode(mode: StreamMode) -> Result<StreamModeDetails, ProviderError> {
             StreamMode::OnDemand => SdkMode::OnDemand,
         })
         .build()
-        .map_err(|e| ProviderError::Other(format!("StreamModeDetails: {e}")))
-}
-
-fn int(field: &str, v: u32) -> Result<i32, ProviderError> {
-    i32::try_from(v).map_err(|_| ProviderError::Rejected {
-        code: "OutOfRange".to_owned(),
-        message: format!("`{field}` = `{v}` is larger than the API allows"),
-    })
+        .map_err(|e| caused(format!("StreamModeDetails: {e}"), e))
 }
 
 impl AwsProvider {
@@ -186,16 +181,9 @@ impl AwsProvider {
         address: &Address,
         after: &Resource,
     ) -> Result<Resource, ProviderError> {
-        let s: KinesisStream = typed(after)?;
-        self.ids
-            .lock()
-            .names
-            .insert(address.clone(), s.name.clone());
-        self.index_add(Kind::KinesisStream, &s.name).await?;
-        let mut tags = s.tags.clone();
-        tags.extend(ownership_tags(&self.stack, address));
+        let Creating { spec: s, tags } = self.creating::<KinesisStream>(address, after).await?;
         let shards = match s.stream_mode {
-            StreamMode::Provisioned => Some(int("shard_count", s.shard_count.unwrap_or(1))?),
+            StreamMode::Provisioned => Some(api_i32("shard_count", s.shard_count.unwrap_or(1))?),
             StreamMode::OnDemand => None,
         };
         self.clients
@@ -211,7 +199,7 @@ impl AwsProvider {
             .await
             .map_err(|e| classify(&format!("CreateStream `{}`", s.name), e).error)?;
         let mut summary = self.wait_active(&s.name).await?;
-        let hours = int("retention_period_hours", s.retention_period_hours)?;
+        let hours = api_i32("retention_period_hours", s.retention_period_hours)?;
         if summary.retention_period_hours() < hours {
             self.clients
                 .kinesis
@@ -257,7 +245,7 @@ impl AwsProvider {
                 .map_err(|e| classify(&format!("AddTagsToStream `{name}`"), e).error)?;
             self.index_add(Kind::KinesisStream, name).await?;
         }
-        let hours = int("retention_period_hours", want.retention_period_hours)?;
+        let hours = api_i32("retention_period_hours", want.retention_period_hours)?;
         let had_hours = have.as_ref().map(|h| h.retention_period_hours);
         if had_hours != Some(want.retention_period_hours) {
             let increase = had_hours.is_none_or(|h| h < want.retention_period_hours);
@@ -300,7 +288,7 @@ impl AwsProvider {
         {
             k.update_shard_count()
                 .stream_name(name)
-                .target_shard_count(int("shard_count", n)?)
+                .target_shard_count(api_i32("shard_count", n)?)
                 .scaling_type(ScalingType::UniformScaling)
                 .send()
                 .await

@@ -7,13 +7,17 @@
 //! tags (ownership, write-only fingerprints, the index of owned resources),
 //! [`provider`] how steps are carried out. The SDK mappings of the rich
 //! Pinpoint kinds live in [`segments`], [`templates`] and [`campaigns`];
-//! [`engagement`] orchestrates them.
+//! [`engagement`] orchestrates them. What the mappings of several kinds
+//! share is in [`mapping`], and every create starts with the same preamble
+//! (`create`).
 
 pub mod app;
 pub mod campaigns;
 pub mod channels;
 pub mod cloudwatch;
 pub mod connect;
+mod create;
+mod dimensions;
 pub mod endpoints;
 pub mod engagement;
 pub mod errors;
@@ -22,6 +26,7 @@ pub mod export;
 pub mod iam;
 pub mod ids;
 pub mod kinesis;
+pub mod mapping;
 pub mod ownership;
 pub mod paging;
 pub mod provider;

@@ -340,10 +340,13 @@ pub(crate) fn typed<T: DeserializeOwned>(r: &Resource) -> Result<T, ProviderErro
         map.remove(FINGERPRINT_ATTR);
     }
     serde_json::from_value(attrs).map_err(|e| {
-        ProviderError::Other(format!(
-            "`{}`: the attributes do not match the spec model: {e}",
-            r.address
-        ))
+        crate::errors::caused(
+            format!(
+                "`{}`: the attributes do not match the spec model: {e}",
+                r.address
+            ),
+            e,
+        )
     })
 }
 

@@ -2,8 +2,9 @@
 //! [`SegmentResponse`]/[`WriteSegmentRequest`] and the typed
 //! [`Segment`] of the spec.
 //!
-//! Also home of what the three rich kinds (segments, templates, campaigns)
-//! share: [`MappingError`], enum and integer conversions, tag filtering.
+//! What segments share with other kinds lives apart: conversions, tags and
+//! [`MappingError`] in [`crate::mapping`], the attribute, set and metric
+//! dimensions (also in campaign event filters) in `dimensions`.
 //!
 //! # Reading
 //!
@@ -26,237 +27,29 @@
 //! empty `Dimensions {}`. Tags are only sent on create: `UpdateSegment`
 //! ignores them (the orchestrator uses `TagResource`).
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::HashMap;
 
 use aws_sdk_pinpoint::Client;
 use aws_sdk_pinpoint::types as sdk;
-use reconcile_engine::ProviderError;
 use reconcile_model::spec::{
-    AttributeDimension, GpsCoordinates, GpsPointDimension, MetricDimension, RecencyDimension,
-    Segment, SegmentBehaviors, SegmentDemographics, SegmentDimensions, SegmentGroup, SegmentGroups,
-    SegmentLocation, SegmentReference, SetDimension, Tags,
+    GpsCoordinates, GpsPointDimension, RecencyDimension, Segment, SegmentBehaviors,
+    SegmentDemographics, SegmentDimensions, SegmentGroup, SegmentGroups, SegmentLocation,
+    SegmentReference,
 };
-use serde::Serialize;
-use serde::de::DeserializeOwned;
 
 pub use aws_sdk_pinpoint::types::{SegmentResponse, WriteSegmentRequest};
 
+use crate::dimensions::{
+    attributes_from_sdk, attributes_to_sdk, metrics_from_sdk, metrics_to_sdk, set_from_sdk,
+    set_to_sdk,
+};
 use crate::errors::{Classified, classify};
-
-/// A spec value that cannot be turned into an API request (or a live value
-/// that cannot be read back), found before any call is made.
-#[derive(Debug, thiserror::Error)]
-pub enum MappingError {
-    /// A reference names a segment whose id is not known (not created yet,
-    /// or not in the spec).
-    #[error("`{field}` names segment `{key}`, which has no id yet")]
-    UnknownSegment { field: String, key: String },
-    /// A reference names a template whose name is not known.
-    #[error("`{field}` names template `{key}`, which is not in the spec")]
-    UnknownTemplate { field: String, key: String },
-    /// A number is larger than the API's 32-bit integer.
-    #[error("`{field}` = `{value}` is larger than the API allows (`{max}`)")]
-    OutOfRange { field: String, value: u64, max: i64 },
-    /// A segment gives both `dimensions` and `segment_groups`.
-    #[error(
-        "segment `{name}` gives both `dimensions` and `segment_groups`; AWS accepts only one of them per segment"
-    )]
-    DimensionsAndGroups { name: String },
-    /// A live template's `DefaultSubstitutions` is not a JSON object.
-    #[error("template `{name}`: `DefaultSubstitutions` is not a JSON object: {message}")]
-    DefaultSubstitutions { name: String, message: String },
-}
-
-impl From<MappingError> for Classified {
-    fn from(e: MappingError) -> Self {
-        let message = e.to_string();
-        Classified {
-            code: None,
-            error: ProviderError::Other(message.clone()),
-            message,
-        }
-    }
-}
+use crate::mapping::{
+    MappingError, create_tags, from_wire, no_body, opt_i32, to_u32, user_tags, wire_name,
+};
 
 // ---------------------------------------------------------------------------
-// Helpers shared by the three rich kinds.
-
-/// The wire name of a spec enum (its serde name, which is the API's).
-pub(crate) fn wire_name<T: Serialize>(v: &T) -> String {
-    match serde_json::to_value(v) {
-        Ok(serde_json::Value::String(s)) => s,
-        _ => String::new(),
-    }
-}
-
-/// A spec enum from its wire name; `None` (and a warning) for a value the
-/// model does not know.
-pub(crate) fn from_wire<T: DeserializeOwned>(field: &str, s: &str) -> Option<T> {
-    let v = serde_json::from_value(serde_json::Value::String(s.to_owned())).ok();
-    if v.is_none() {
-        tracing::warn!(
-            field,
-            value = s,
-            "live value unknown to the spec model; ignored"
-        );
-    }
-    v
-}
-
-/// A spec count as the API's `i32`.
-pub(crate) fn to_i32(field: &str, v: u32) -> Result<i32, MappingError> {
-    i32::try_from(v).map_err(|_| MappingError::OutOfRange {
-        field: field.to_owned(),
-        value: u64::from(v),
-        max: i64::from(i32::MAX),
-    })
-}
-
-/// An optional spec count as the API's `i32`.
-pub(crate) fn opt_i32(field: &str, v: Option<u32>) -> Result<Option<i32>, MappingError> {
-    v.map(|v| to_i32(field, v)).transpose()
-}
-
-/// A live `i32` as a spec count (AWS never returns negatives; they read 0).
-pub(crate) fn to_u32(v: i32) -> u32 {
-    u32::try_from(v).unwrap_or(0)
-}
-
-/// The user's tags of a live resource: every `reconcile:` tag removed.
-pub(crate) fn user_tags(tags: Option<&HashMap<String, String>>) -> Tags {
-    tags.into_iter()
-        .flatten()
-        .filter(|(k, _)| !k.starts_with("reconcile:"))
-        .map(|(k, v)| (k.clone(), v.clone()))
-        .collect()
-}
-
-/// The tags a request carries: none when `extra` is `None` (updates: the
-/// `Update*` calls ignore tags), else the spec's own overridden by `extra`
-/// (the `reconcile:` tags the orchestrator adds on create).
-pub(crate) fn create_tags(
-    spec: &Tags,
-    extra: Option<HashMap<String, String>>,
-) -> Option<HashMap<String, String>> {
-    let extra = extra?;
-    let mut all: HashMap<String, String> =
-        spec.iter().map(|(k, v)| (k.clone(), v.clone())).collect();
-    all.extend(extra);
-    (!all.is_empty()).then_some(all)
-}
-
-/// A trimmed, non-empty string.
-pub(crate) fn text(s: Option<&str>) -> Option<String> {
-    s.map(str::trim)
-        .filter(|s| !s.is_empty())
-        .map(ToOwned::to_owned)
-}
-
-/// The error for a call that succeeded without the body it promises.
-pub(crate) fn no_body(what: &str) -> Classified {
-    let message = format!("{what}: the response has no body");
-    Classified {
-        code: None,
-        error: ProviderError::UnknownOutcome(message.clone()),
-        message,
-    }
-}
-
-// ---------------------------------------------------------------------------
-// Dimensions, shared with campaign event filters.
-
-pub(crate) fn attribute_to_sdk(a: &AttributeDimension) -> sdk::AttributeDimension {
-    sdk::AttributeDimension::builder()
-        .set_attribute_type(
-            a.attribute_type
-                .map(|t| sdk::AttributeType::from(wire_name(&t).as_str())),
-        )
-        .set_values(Some(a.values.clone()))
-        .build()
-}
-
-pub(crate) fn attribute_from_sdk(field: &str, a: &sdk::AttributeDimension) -> AttributeDimension {
-    AttributeDimension {
-        attribute_type: a
-            .attribute_type()
-            .and_then(|t| from_wire(field, t.as_str())),
-        values: a.values().to_vec(),
-    }
-}
-
-pub(crate) fn attributes_to_sdk(
-    m: &BTreeMap<String, AttributeDimension>,
-) -> Option<HashMap<String, sdk::AttributeDimension>> {
-    (!m.is_empty()).then(|| {
-        m.iter()
-            .map(|(k, v)| (k.clone(), attribute_to_sdk(v)))
-            .collect()
-    })
-}
-
-pub(crate) fn attributes_from_sdk(
-    field: &str,
-    m: Option<&HashMap<String, sdk::AttributeDimension>>,
-) -> BTreeMap<String, AttributeDimension> {
-    m.into_iter()
-        .flatten()
-        .map(|(k, v)| (k.clone(), attribute_from_sdk(field, v)))
-        .collect()
-}
-
-pub(crate) fn set_to_sdk(s: &SetDimension) -> sdk::SetDimension {
-    sdk::SetDimension::builder()
-        .set_dimension_type(
-            s.dimension_type
-                .map(|t| sdk::DimensionType::from(wire_name(&t).as_str())),
-        )
-        .set_values(Some(s.values.clone()))
-        .build()
-}
-
-pub(crate) fn set_from_sdk(field: &str, s: Option<&sdk::SetDimension>) -> Option<SetDimension> {
-    s.map(|s| SetDimension {
-        dimension_type: s
-            .dimension_type()
-            .and_then(|t| from_wire(field, t.as_str())),
-        values: s.values().to_vec(),
-    })
-}
-
-pub(crate) fn metrics_to_sdk(
-    m: &BTreeMap<String, MetricDimension>,
-) -> Option<HashMap<String, sdk::MetricDimension>> {
-    (!m.is_empty()).then(|| {
-        m.iter()
-            .map(|(k, v)| {
-                let d = sdk::MetricDimension::builder()
-                    .comparison_operator(wire_name(&v.comparison_operator))
-                    .value(v.value)
-                    .build();
-                (k.clone(), d)
-            })
-            .collect()
-    })
-}
-
-pub(crate) fn metrics_from_sdk(
-    field: &str,
-    m: Option<&HashMap<String, sdk::MetricDimension>>,
-) -> BTreeMap<String, MetricDimension> {
-    m.into_iter()
-        .flatten()
-        .filter_map(|(k, v)| {
-            let op = from_wire(field, v.comparison_operator().unwrap_or_default())?;
-            Some((
-                k.clone(),
-                MetricDimension {
-                    comparison_operator: op,
-                    value: v.value().unwrap_or_default(),
-                },
-            ))
-        })
-        .collect()
-}
+// Dimensions.
 
 fn demographic_to_sdk(d: &SegmentDemographics) -> sdk::SegmentDemographics {
     sdk::SegmentDemographics::builder()
@@ -605,9 +398,14 @@ pub async fn delete_segment(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::dimensions::{attribute_from_sdk, attribute_to_sdk};
     use reconcile_model::segment_resource;
-    use reconcile_model::spec::{AttributeType, DimensionType, GroupInclude, MetricComparison};
+    use reconcile_model::spec::{
+        AttributeDimension, AttributeType, DimensionType, GroupInclude, MetricComparison,
+        MetricDimension, SetDimension,
+    };
     use serde_json::json;
+    use std::collections::BTreeMap;
 
     fn spec(v: serde_json::Value) -> Segment {
         serde_json::from_value(v).unwrap()
@@ -945,39 +743,5 @@ mod tests {
             .values("x")
             .build();
         assert_eq!(attribute_from_sdk("t", &a).attribute_type, None);
-    }
-
-    #[test]
-    fn counts_beyond_the_api_range_are_refused() {
-        let err = to_i32("holdout_percent", u32::MAX).unwrap_err();
-        assert!(err.to_string().contains("holdout_percent"), "{err}");
-        assert_eq!(to_i32("x", 7).unwrap(), 7);
-        assert_eq!(to_u32(-1), 0);
-    }
-
-    #[test]
-    fn only_reconcile_tags_are_hidden_on_read() {
-        let live = HashMap::from([
-            ("reconcile:stack".to_owned(), "demo".to_owned()),
-            ("reconcile:fp:x".to_owned(), "abc".to_owned()),
-            ("team".to_owned(), "growth".to_owned()),
-            ("aws:cloudformation".to_owned(), "x".to_owned()),
-        ]);
-        let tags = user_tags(Some(&live));
-        assert_eq!(
-            tags.keys().collect::<Vec<_>>(),
-            ["aws:cloudformation", "team"]
-        );
-        let mine = Tags::from([("team".to_owned(), "growth".to_owned())]);
-        let sent = create_tags(
-            &mine,
-            Some(HashMap::from([(
-                "reconcile:key".to_owned(),
-                "k".to_owned(),
-            )])),
-        )
-        .unwrap();
-        assert_eq!(sent.len(), 2);
-        assert!(create_tags(&Tags::new(), None).is_none());
     }
 }

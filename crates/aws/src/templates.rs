@@ -49,26 +49,16 @@ pub use aws_sdk_pinpoint::types::{
 };
 
 use crate::errors::{Classified, classify};
-use crate::segments::{MappingError, create_tags, from_wire, text, user_tags, wire_name};
+use crate::mapping::{
+    MappingError, create_tags, owned, push_action_from_sdk, push_action_to_sdk, text, user_tags,
+};
 
 /// The `template-type` path and query value of push templates.
 const PUSH: &str = "PUSH";
 
-fn action_to_sdk(a: Option<reconcile_model::spec::PushAction>) -> Option<sdk::Action> {
-    a.map(|a| sdk::Action::from(wire_name(&a).as_str()))
-}
-
-fn action_from_sdk(a: Option<&sdk::Action>) -> Option<reconcile_model::spec::PushAction> {
-    a.and_then(|a| from_wire("Action", a.as_str()))
-}
-
-fn owned(s: Option<&str>) -> Option<String> {
-    s.map(ToOwned::to_owned)
-}
-
 fn apns_to_sdk(t: &ApnsPushTemplate) -> sdk::ApnsPushNotificationTemplate {
     sdk::ApnsPushNotificationTemplate::builder()
-        .set_action(action_to_sdk(t.action))
+        .set_action(push_action_to_sdk(t.action))
         .set_body(t.body.clone())
         .set_media_url(t.media_url.clone())
         .set_raw_content(t.raw_content.clone())
@@ -80,7 +70,7 @@ fn apns_to_sdk(t: &ApnsPushTemplate) -> sdk::ApnsPushNotificationTemplate {
 
 fn apns_from_sdk(t: &sdk::ApnsPushNotificationTemplate) -> ApnsPushTemplate {
     ApnsPushTemplate {
-        action: action_from_sdk(t.action()),
+        action: push_action_from_sdk("Action", t.action()),
         body: owned(t.body()),
         media_url: owned(t.media_url()),
         raw_content: owned(t.raw_content()),
@@ -92,7 +82,7 @@ fn apns_from_sdk(t: &sdk::ApnsPushNotificationTemplate) -> ApnsPushTemplate {
 
 fn android_to_sdk(t: &AndroidPushTemplate) -> sdk::AndroidPushNotificationTemplate {
     sdk::AndroidPushNotificationTemplate::builder()
-        .set_action(action_to_sdk(t.action))
+        .set_action(push_action_to_sdk(t.action))
         .set_body(t.body.clone())
         .set_image_icon_url(t.image_icon_url.clone())
         .set_image_url(t.image_url.clone())
@@ -106,7 +96,7 @@ fn android_to_sdk(t: &AndroidPushTemplate) -> sdk::AndroidPushNotificationTempla
 
 fn android_from_sdk(t: &sdk::AndroidPushNotificationTemplate) -> AndroidPushTemplate {
     AndroidPushTemplate {
-        action: action_from_sdk(t.action()),
+        action: push_action_from_sdk("Action", t.action()),
         body: owned(t.body()),
         image_icon_url: owned(t.image_icon_url()),
         image_url: owned(t.image_url()),
@@ -120,7 +110,7 @@ fn android_from_sdk(t: &sdk::AndroidPushNotificationTemplate) -> AndroidPushTemp
 
 fn default_to_sdk(t: &DefaultPushTemplate) -> sdk::DefaultPushNotificationTemplate {
     sdk::DefaultPushNotificationTemplate::builder()
-        .set_action(action_to_sdk(t.action))
+        .set_action(push_action_to_sdk(t.action))
         .set_body(t.body.clone())
         .set_sound(t.sound.clone())
         .set_title(t.title.clone())
@@ -130,7 +120,7 @@ fn default_to_sdk(t: &DefaultPushTemplate) -> sdk::DefaultPushNotificationTempla
 
 fn default_from_sdk(t: &sdk::DefaultPushNotificationTemplate) -> DefaultPushTemplate {
     DefaultPushTemplate {
-        action: action_from_sdk(t.action()),
+        action: push_action_from_sdk("Action", t.action()),
         body: owned(t.body()),
         sound: owned(t.sound()),
         title: owned(t.title()),

@@ -19,6 +19,7 @@ mod bound;
 mod emulator;
 mod measure;
 mod report;
+mod results;
 mod run;
 
 use std::path::PathBuf;

@@ -9,7 +9,7 @@ use plotters::element::DashedPathElement;
 use plotters::prelude::*;
 
 use crate::Args;
-use crate::run::{Phase, Results};
+use crate::results::{Phase, Results};
 
 /// Where `--publish` writes.
 const DOCS_DIR: &str = "docs/bench";

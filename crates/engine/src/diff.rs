@@ -5,19 +5,22 @@
 //! address, sorted by address (the [`planner`](crate::planner) orders them).
 //! Fields are compared as JSON values after both sides were normalised by the
 //! model; [`changed_paths`] names the differing fields as RFC 6901 pointers.
-//! A change to a field listed by [`immutable_paths`] makes the change a
-//! [`Action::Replace`].
+//! A change to a field the kind cannot change in place
+//! ([`Kind::replace_paths`]) makes the change an [`Action::Replace`]; the
+//! engine asks the kind, it names none.
+//!
+//! [`Kind::replace_paths`]: reconcile_model::Kind::replace_paths
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::fmt::Write as _;
 
+use reconcile_model::kind::ReplacePath;
 use reconcile_model::resource::FINGERPRINT_ATTR;
 use reconcile_model::resources::followed_segment;
-use reconcile_model::{Address, Kind, Resource};
+use reconcile_model::{Address, Resource};
 use serde_json::Value;
 
 use crate::change::{Action, Change};
-use crate::graph::{depends_on_app, lives_in_app};
 use crate::provider::{LiveState, Unavailable};
 
 /// The key of an [`Unavailable`] address that stands for every resource of
@@ -26,36 +29,6 @@ pub const KIND_WIDE_KEY: &str = "*";
 
 /// How many changed paths a reason names before it says "and N more".
 const REASON_PATHS: usize = 5;
-
-/// The fields (JSON pointers into `attrs`) that cannot change in place: a
-/// change to one of them (or below it) replaces the resource.
-pub fn immutable_paths(kind: Kind) -> &'static [&'static str] {
-    match kind {
-        Kind::App => &["/name"],
-        Kind::IamRole => &["/name", "/path"],
-        Kind::KinesisStream => &["/name"],
-        Kind::Template => &["/name"],
-        Kind::Alarm => &["/name"],
-        Kind::AppSettings
-        | Kind::Channel
-        | Kind::Endpoint
-        | Kind::Segment
-        | Kind::Campaign
-        | Kind::EventStream => &[],
-    }
-}
-
-/// Why the fields of [`immutable_paths`] cannot change, for the reason text.
-fn immutable_why(kind: Kind) -> &'static str {
-    match kind {
-        Kind::App => "AWS has no UpdateApp",
-        Kind::IamRole => "IAM cannot rename a role or move it to another path",
-        Kind::KinesisStream => "Kinesis cannot rename a stream",
-        Kind::Template => "a template is known by its name",
-        Kind::Alarm => "an alarm is known by its name",
-        _ => "AWS cannot change it in place",
-    }
-}
 
 /// Whether `unavailable` covers `address`: the same address, or the kind-wide
 /// marker (`segment.*`) of its kind.
@@ -71,7 +44,8 @@ pub fn unavailable_covers(unavailable: &Unavailable, address: &Address) -> bool 
 ///   spec"), except for adopted resources, which are never deleted (they are
 ///   left out);
 /// - both: [`Action::NoOp`] when the attributes are equal,
-///   [`Action::Replace`] when an [immutable](immutable_paths) field changed,
+///   [`Action::Replace`] when a field the kind cannot change in place
+///   ([`Kind::replace_paths`](reconcile_model::Kind::replace_paths)) changed,
 ///   [`Action::Update`] otherwise. An adopted resource is at least an update
 ///   ("take ownership"), with `adopt` set.
 ///
@@ -151,12 +125,13 @@ pub fn diff(desired: &[Resource], live: &LiveState) -> Vec<Change> {
 
 /// One address present on both sides.
 fn compare(have: &Resource, want: &Resource, adopt: bool) -> Change {
-    let kind = want.address.kind;
     let paths = changed_paths(&have.attrs, &want.attrs);
-    let immutable: Vec<&str> = immutable_paths(kind)
+    let immutable: Vec<&ReplacePath> = want
+        .address
+        .kind
+        .replace_paths()
         .iter()
-        .copied()
-        .filter(|field| paths.iter().any(|p| is_at_or_below(p, field)))
+        .filter(|field| paths.iter().any(|p| is_at_or_below(p, field.path)))
         .collect();
 
     let mut reasons = Vec::new();
@@ -173,12 +148,18 @@ fn compare(have: &Resource, want: &Resource, adopt: bool) -> Change {
     } else {
         let names: Vec<String> = immutable
             .iter()
-            .map(|p| format!("`{}`", p.trim_start_matches('/')))
+            .map(|p| format!("`{}`", p.path.trim_start_matches('/')))
             .collect();
+        let mut why: Vec<&str> = Vec::new();
+        for p in &immutable {
+            if !why.contains(&p.reason) {
+                why.push(p.reason);
+            }
+        }
         reasons.push(format!(
             "{} cannot change in place ({})",
             names.join(" and "),
-            immutable_why(kind)
+            why.join("; ")
         ));
         Action::Replace
     };
@@ -253,7 +234,6 @@ fn follow_segment_versions(changes: &mut BTreeMap<Address, Change>) {
 
 /// Propagates replacements to what refers to the replaced resources.
 fn follow_replacements(changes: &mut BTreeMap<Address, Change>) {
-    let app = Address::singleton(Kind::App);
     // Each change follows the replacements once; a change made a replace
     // here can in turn make its own dependents follow, hence the loop.
     let mut handled: BTreeSet<Address> = BTreeSet::new();
@@ -272,20 +252,28 @@ fn follow_replacements(changes: &mut BTreeMap<Address, Change>) {
             }
             let Some(after) = &change.after else { continue };
             let kind = change.address.kind;
+            // The app, for what lives in it or is about it.
+            let implied = kind.implied_dependency().map(Address::singleton);
             let mut refers: Vec<&Address> = after
                 .depends_on
                 .iter()
                 .filter(|a| replaced.contains(*a))
                 .collect();
-            if depends_on_app(kind) && replaced.contains(&app) && !refers.contains(&&app) {
-                refers.push(&app);
+            if let Some(app) = &implied
+                && replaced.contains(app)
+                && !refers.contains(&app)
+            {
+                refers.push(app);
             }
             if refers.is_empty() {
                 continue;
             }
-            if lives_in_app(kind) && refers.contains(&&app) {
+            if let Some(app) = &implied
+                && kind.lives_in_app()
+                && refers.contains(&app)
+            {
                 change.action = Action::Replace;
-                "re-created in the new app: `app` is replaced".clone_into(&mut change.reason);
+                change.reason = format!("re-created in the new app: `{app}` is replaced");
             } else {
                 let names: Vec<String> = refers.iter().map(|a| format!("`{a}`")).collect();
                 let why = format!("refers to {}, which is replaced", names.join(" and "));
@@ -408,6 +396,7 @@ pub(crate) fn same(a: &Value, b: &Value) -> bool {
 mod tests {
     use super::*;
     use crate::provider::Conflict;
+    use reconcile_model::Kind;
     use serde_json::json;
 
     fn res(address: &str, attrs: Value) -> Resource {
@@ -558,7 +547,7 @@ mod tests {
             "template.sale",
         );
         assert_eq!(c.action, Action::Update);
-        assert_eq!(immutable_paths(Kind::Segment), &[] as &[&str]);
+        assert_eq!(Kind::Segment.replace_paths(), &[]);
     }
 
     #[test]

@@ -45,7 +45,7 @@ use tokio::task::JoinSet;
 use tokio::time::Instant;
 
 use crate::change::Action;
-use crate::diff::{changed_paths, immutable_paths};
+use crate::diff::changed_paths;
 use crate::journal::{
     ApplyOutcome, Journal, JournalError, Record, RollbackOutcome, StepId, StepStatus,
 };
@@ -81,10 +81,17 @@ pub struct ExecOptions {
     pub on_failure: OnFailure,
 }
 
+impl ExecOptions {
+    /// Requests out at once unless told otherwise: the `--parallelism` that
+    /// `reconcile` has always defaulted to, and the one its benchmark
+    /// (`docs/bench/results.md`) measures.
+    pub const DEFAULT_PARALLELISM: usize = 8;
+}
+
 impl Default for ExecOptions {
     fn default() -> Self {
         Self {
-            parallelism: 10,
+            parallelism: Self::DEFAULT_PARALLELISM,
             max_attempts: 8,
             backoff_base: Duration::from_millis(200),
             backoff_max: Duration::from_secs(20),
@@ -918,13 +925,15 @@ fn unfinished(found: &Resource, want: Option<&Resource>) -> bool {
     let Some(want) = want else {
         return false;
     };
-    let immutable = immutable_paths(want.address.kind);
+    let immutable = want.address.kind.replace_paths();
     let paths = changed_paths(&found.attrs, &want.attrs);
     !paths.is_empty()
         && !paths.iter().any(|p| {
-            immutable
-                .iter()
-                .any(|f| p == f || p.strip_prefix(f).is_some_and(|rest| rest.starts_with('/')))
+            immutable.iter().any(|f| {
+                p == f.path
+                    || p.strip_prefix(f.path)
+                        .is_some_and(|rest| rest.starts_with('/'))
+            })
         })
 }
 

@@ -3,10 +3,14 @@
 //! A resource depends on what its `depends_on` names (references written in
 //! the spec, such as a campaign's segment and template, or an event stream's
 //! role and stream) and, implicitly, on the stack's `app` when it lives in or
-//! refers to the app (everything but IAM roles, Kinesis streams and
-//! templates). Kinds are ordered role → stream → app → settings and channels
-//! → endpoints, segments, templates → campaigns → event stream → alarms; that
-//! order breaks ties, the edges decide.
+//! refers to the app (the kind says: [`Kind::implied_dependency`]; today
+//! everything but IAM roles, Kinesis streams and templates). Kinds are
+//! ordered role → stream → app → settings and channels → endpoints,
+//! segments, templates → campaigns → event stream → alarms (the order of
+//! [`Kind`]); that order breaks ties, the edges decide.
+//!
+//! [`Kind`]: reconcile_model::Kind
+//! [`Kind::implied_dependency`]: reconcile_model::Kind::implied_dependency
 //!
 //! [`edges`] turns changes into ordering constraints, following Terraform's
 //! destroy edges:
@@ -36,7 +40,7 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use reconcile_model::{Address, Kind};
+use reconcile_model::Address;
 
 use crate::change::{Action, Change};
 use crate::plan::Edge;
@@ -62,18 +66,6 @@ fn describe_cycle(cycle: &[Address]) -> String {
         names.push(first);
     }
     format!("{} (each must happen before the next)", names.join(" -> "))
-}
-
-/// Whether resources of `kind` implicitly depend on the stack's `app`
-/// ([`Kind::depends_on_app`]: the kind knows).
-pub fn depends_on_app(kind: Kind) -> bool {
-    kind.depends_on_app()
-}
-
-/// Whether resources of `kind` live inside the app (and go with it when it
-/// is deleted): [`Kind::lives_in_app`].
-pub fn lives_in_app(kind: Kind) -> bool {
-    kind.lives_in_app()
 }
 
 /// Which state of a resource the dependencies are read from.
@@ -103,8 +95,8 @@ fn dependencies<'a>(
         .iter()
         .filter(|a| present.contains_key(a))
         .collect();
-    if depends_on_app(change.address.kind)
-        && let Some((app, _)) = present.get_key_value(&Address::singleton(Kind::App))
+    if let Some(implied) = change.address.kind.implied_dependency()
+        && let Some((app, _)) = present.get_key_value(&Address::singleton(implied))
     {
         deps.insert(app);
     }
@@ -293,7 +285,7 @@ pub fn order(nodes: &[Address], edges: &[Edge]) -> Result<Vec<Address>, GraphErr
 mod tests {
     use super::*;
     use proptest::prelude::*;
-    use reconcile_model::Resource;
+    use reconcile_model::{Kind, Resource};
     use serde_json::json;
 
     fn addr(s: &str) -> Address {
@@ -444,7 +436,7 @@ mod tests {
         assert!(pos("event_stream") < pos("kinesis_stream.events"));
         assert!(pos("endpoint.ios-user-001") < pos("channel.apns"));
         for c in &changes {
-            if depends_on_app(c.address.kind) {
+            if c.address.kind.depends_on_app() {
                 assert!(
                     pos(&c.address.to_string()) < pos("app"),
                     "{} before app",

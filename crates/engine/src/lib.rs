@@ -6,10 +6,11 @@
 //!
 //! Planning: [`make_plan`] takes the desired resources (from the spec) and
 //! the [`LiveState`] a provider read, runs the [`diff()`] (field-level
-//! changes, [`Action::Replace`] where a field cannot change in place, see
-//! [`immutable_paths`]), builds the dependency [`graph`] (deletes reversed,
-//! cycles reported as [`GraphError::Cycle`]) and returns a [`Plan`] in
-//! execution order, stamped with the [`live_fingerprint`] it was made from.
+//! changes, [`Action::Replace`] where a field cannot change in place, which
+//! the kind says: [`Kind::replace_paths`]), builds the dependency [`graph`]
+//! (deletes reversed, cycles reported as [`GraphError::Cycle`]) and returns
+//! a [`Plan`] in execution order, stamped with the [`live_fingerprint`] it
+//! was made from.
 //! [`Plan::save`] / [`Plan::load`] keep it as versioned JSON; [`render`]
 //! shows it as text, JSON (documented in `docs/plan-format.md`) or Markdown.
 //!
@@ -17,6 +18,13 @@
 //! each step ([`Journal`]) before it is sent and undoing the completed ones
 //! when one fails; [`reverse_plan`] turns a journal back into a plan that
 //! undoes the apply, which [`rollback`] runs; [`list_applies`] is the history.
+//!
+//! The engine knows no kind of resource: where a fact depends on the kind
+//! (where it lives, which fields force a replace, what a delete costs), it
+//! asks [`Kind`], which holds each as an exhaustive match.
+//!
+//! [`Kind`]: reconcile_model::Kind
+//! [`Kind::replace_paths`]: reconcile_model::Kind::replace_paths
 
 pub mod bind;
 pub mod change;
@@ -33,7 +41,7 @@ pub mod render;
 pub mod reverse;
 
 pub use change::{Action, Change};
-pub use diff::{diff, immutable_paths};
+pub use diff::diff;
 pub use executor::{
     ApplyReport, ExecError, ExecOptions, OnFailure, ProgressEvent, RetryDecision, RollbackReport,
     error_policy, execute, rollback,

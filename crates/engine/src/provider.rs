@@ -105,6 +105,15 @@ pub enum ProviderError {
     /// Anything else.
     #[error("{0}")]
     Other(String),
+    /// Anything else, caused by another error (an SDK's, a parser's): the
+    /// message is shown as [`ProviderError::Other`]'s is, and the error it
+    /// came from stays reachable as its `source()`.
+    #[error("{message}")]
+    Caused {
+        message: String,
+        #[source]
+        source: Box<dyn std::error::Error + Send + Sync>,
+    },
 }
 
 impl ProviderError {

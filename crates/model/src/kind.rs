@@ -1,9 +1,13 @@
-//! What each kind of resource is, in one place: its name, and whether AWS
-//! still serves it.
+//! What each kind of resource is, in one place: its name, where it lives
+//! ([`Kind::scope`], [`Kind::implied_dependency`]), which fields force a
+//! replace and why ([`Kind::replace_paths`]), what its delete costs
+//! ([`Kind::delete_consequence`]), how AWS versions and tags it, and whether
+//! AWS still serves it ([`Kind::lifecycle`]).
 //!
 //! Every fact that depends on the kind is an exhaustive `match` on [`Kind`]
 //! (no `_ =>`), so that adding a kind makes the compiler name every place
-//! that must decide.
+//! that must decide. The engine and its renderers ask the kind; they name no
+//! kind themselves.
 //!
 //! # AWS lifecycle
 //!
@@ -93,7 +97,17 @@ impl Kind {
 
     /// Singletons (one per stack) have an address without a key.
     pub fn is_singleton(self) -> bool {
-        matches!(self, Kind::App | Kind::AppSettings | Kind::EventStream)
+        match self {
+            Kind::App | Kind::AppSettings | Kind::EventStream => true,
+            Kind::IamRole
+            | Kind::KinesisStream
+            | Kind::Channel
+            | Kind::Endpoint
+            | Kind::Segment
+            | Kind::Template
+            | Kind::Campaign
+            | Kind::Alarm => false,
+        }
     }
 }
 
@@ -144,10 +158,21 @@ impl Kind {
         }
     }
 
+    /// The kind of the one resource (a singleton) that every resource of
+    /// this kind depends on without the spec naming it: the stack's app, for
+    /// the kinds in it or about it ([`Scope::InApp`], [`Scope::OnApp`]).
+    /// Such a resource is ordered after it, and follows when it is replaced.
+    pub fn implied_dependency(self) -> Option<Kind> {
+        match self.scope() {
+            Scope::InApp | Scope::OnApp => Some(Kind::App),
+            Scope::Account | Scope::App => None,
+        }
+    }
+
     /// Whether its resources depend on the stack's app (are ordered after
-    /// it).
+    /// it): [`Kind::implied_dependency`].
     pub fn depends_on_app(self) -> bool {
-        matches!(self.scope(), Scope::InApp | Scope::OnApp)
+        self.implied_dependency().is_some()
     }
 
     /// Whether its resources live inside the app and go with it when it
@@ -187,6 +212,81 @@ impl Kind {
             | Kind::KinesisStream
             | Kind::Alarm => true,
             Kind::AppSettings | Kind::Channel | Kind::Endpoint | Kind::EventStream => false,
+        }
+    }
+}
+
+/// A field that AWS cannot change in place: a change to it (or below it)
+/// replaces the resource (delete, then create).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ReplacePath {
+    /// An RFC 6901 pointer into the resource's `attrs` (`/name`).
+    pub path: &'static str,
+    /// Why it cannot change in place, as the plan's reason says it
+    /// ("IAM cannot rename a role or move it to another path").
+    pub reason: &'static str,
+}
+
+impl Kind {
+    /// The fields of this kind that cannot change in place, each with why;
+    /// empty where every field can.
+    pub fn replace_paths(self) -> &'static [ReplacePath] {
+        /// IAM's one reason for both of a role's fixed fields.
+        const ROLE: &str = "IAM cannot rename a role or move it to another path";
+        match self {
+            Kind::App => &[ReplacePath {
+                path: "/name",
+                reason: "AWS has no UpdateApp",
+            }],
+            Kind::IamRole => &[
+                ReplacePath {
+                    path: "/name",
+                    reason: ROLE,
+                },
+                ReplacePath {
+                    path: "/path",
+                    reason: ROLE,
+                },
+            ],
+            Kind::KinesisStream => &[ReplacePath {
+                path: "/name",
+                reason: "Kinesis cannot rename a stream",
+            }],
+            Kind::Template => &[ReplacePath {
+                path: "/name",
+                reason: "a template is known by its name",
+            }],
+            Kind::Alarm => &[ReplacePath {
+                path: "/name",
+                reason: "an alarm is known by its name",
+            }],
+            Kind::AppSettings
+            | Kind::Channel
+            | Kind::Endpoint
+            | Kind::Segment
+            | Kind::Campaign
+            | Kind::EventStream => &[],
+        }
+    }
+
+    /// What is lost when one of its resources is deleted (or replaced,
+    /// which deletes first), for the plan's loud warning; `None` for the
+    /// kinds whose delete the plan does not warn about.
+    pub fn delete_consequence(self) -> Option<&'static str> {
+        match self {
+            Kind::App => Some(
+                "every endpoint, segment and campaign in it and its analytics go with it; AWS cannot bring them back",
+            ),
+            Kind::Segment => Some("campaigns that target it fail and stop running"),
+            Kind::Campaign => Some("its schedule stops and its delivery history is lost"),
+            Kind::Template => Some("campaigns and sends that use it fail until it exists again"),
+            Kind::KinesisStream => Some("the events it holds are lost"),
+            Kind::IamRole => Some("what assumes it (the event stream) loses access"),
+            Kind::AppSettings
+            | Kind::Channel
+            | Kind::Endpoint
+            | Kind::EventStream
+            | Kind::Alarm => None,
         }
     }
 }
@@ -374,6 +474,33 @@ mod tests {
             m,
             "retired by AWS on 2026-10-30 (successor: Amazon Connect outbound campaigns); AWS answered: BadRequestException: gone"
         );
+    }
+
+    #[test]
+    fn replace_paths_are_pointers_with_a_reason() {
+        for kind in Kind::ALL {
+            for p in kind.replace_paths() {
+                assert!(p.path.starts_with('/'), "{kind}: {}", p.path);
+                assert!(!p.reason.is_empty(), "{kind}: {}", p.path);
+            }
+        }
+        assert!(Kind::Segment.replace_paths().is_empty());
+        let iam: Vec<&str> = Kind::IamRole
+            .replace_paths()
+            .iter()
+            .map(|p| p.path)
+            .collect();
+        assert_eq!(iam, ["/name", "/path"]);
+    }
+
+    #[test]
+    fn what_is_in_the_app_depends_on_it() {
+        for kind in Kind::ALL {
+            let implied = kind.implied_dependency();
+            assert_eq!(implied.is_some(), kind.depends_on_app(), "{kind}");
+            assert!(implied.is_none_or(Kind::is_singleton), "{kind}");
+            assert!(!kind.lives_in_app() || implied.is_some(), "{kind}");
+        }
     }
 
     #[test]

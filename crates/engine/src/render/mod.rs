@@ -27,7 +27,7 @@ use serde_json::Value;
 use similar::{ChangeTag, TextDiff};
 
 use crate::change::{Action, Change};
-use crate::diff::{KIND_WIDE_KEY, immutable_paths, push_token};
+use crate::diff::{KIND_WIDE_KEY, push_token};
 use crate::plan::{Plan, Summary};
 
 pub mod json;
@@ -112,24 +112,15 @@ pub(crate) fn unavailable_groups(plan: &Plan) -> Vec<(String, Vec<String>)> {
     groups
 }
 
-/// A loud warning for deletes and replaces of what users care about.
+/// A loud warning for deletes and replaces of what users care about (the
+/// kind says what its delete costs: [`Kind::delete_consequence`]).
 pub fn warning(change: &Change) -> Option<String> {
     let verb = match change.action {
         Action::Delete => "will be deleted",
         Action::Replace => "will be deleted and created again",
         _ => return None,
     };
-    let consequence = match change.address.kind {
-        Kind::App => {
-            "every endpoint, segment and campaign in it and its analytics go with it; AWS cannot bring them back"
-        }
-        Kind::Segment => "campaigns that target it fail and stop running",
-        Kind::Campaign => "its schedule stops and its delivery history is lost",
-        Kind::Template => "campaigns and sends that use it fail until it exists again",
-        Kind::KinesisStream => "the events it holds are lost",
-        Kind::IamRole => "what assumes it (the event stream) loses access",
-        _ => return None,
-    };
+    let consequence = change.address.kind.delete_consequence()?;
     Some(format!("`{}` {verb}: {consequence}.", change.address))
 }
 
@@ -380,7 +371,7 @@ fn raw_fields(change: &Change) -> Vec<Field> {
         Action::Create => one_side(change.after.as_ref(), true),
         Action::Delete => one_side(change.before.as_ref(), false),
         Action::Update | Action::Replace => {
-            let immutable = immutable_paths(change.address.kind);
+            let immutable = change.address.kind.replace_paths();
             let at = |r: Option<&Resource>, path: &str| {
                 r.and_then(|r| r.attrs.pointer(path))
                     .filter(|v| !v.is_null())
@@ -391,7 +382,7 @@ fn raw_fields(change: &Change) -> Vec<Field> {
                 .iter()
                 .map(|path| {
                     let forces = change.action == Action::Replace
-                        && immutable.iter().any(|i| at_or_below(path, i));
+                        && immutable.iter().any(|i| at_or_below(path, i.path));
                     let old = at(change.before.as_ref(), path);
                     let new = at(change.after.as_ref(), path);
                     let path = path.clone();
