@@ -11,7 +11,7 @@ use std::process::ExitCode;
 
 use clap::Parser;
 
-use crate::args::Cli;
+use crate::commands::Cli;
 
 /// How a command ended, as the process exit status.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

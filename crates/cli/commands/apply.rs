@@ -2,25 +2,50 @@
 #![allow(clippy::print_stdout, clippy::print_stderr)]
 
 use std::io::{IsTerminal, Write};
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
+use clap::{Args, ValueEnum};
 use miette::{IntoDiagnostic, Result, WrapErr, miette};
 use reconcile_engine::{ApplyOutcome, ApplyReport, ExecOptions, Journal, Lock, OnFailure, Plan};
 
+use super::plan::PlanFormat;
 use super::{common, progress};
 use crate::Outcome;
-use crate::args::{self, Connection, Global, PlanFormat};
+use crate::args::{Connection, Global, Parallelism};
 use crate::connect::Session;
 use crate::output::safe;
 
-pub struct ApplyArgs<'a> {
-    pub target: &'a Path,
-    pub conn: &'a Connection,
+/// Make the account equal to a spec, or carry out a saved plan.
+#[derive(Debug, Args)]
+// `--parallelism` is shared with `rollback` and `destroy`, where it has no
+// description (`args::Parallelism`); here it has one.
+#[command(mut_arg("parallelism", |a| a.help("How many independent steps run at once")))]
+pub struct ApplyArgs {
+    /// A spec (.yaml) or a plan saved with `plan --out` (.json).
+    pub target: PathBuf,
+    #[command(flatten)]
+    pub conn: Connection,
+    /// Do not ask for confirmation.
+    #[arg(long)]
     pub auto_approve: bool,
+    /// Take over resources that carry a wanted name but no stack's tags.
+    #[arg(long)]
     pub adopt: bool,
-    pub on_failure: args::OnFailure,
-    pub parallelism: usize,
+    /// What to do when a step fails.
+    #[arg(long, value_enum, default_value_t = OnFailureChoice::Rollback)]
+    pub on_failure: OnFailureChoice,
+    #[command(flatten)]
+    pub exec: Parallelism,
+}
+
+/// `--on-failure`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum OnFailureChoice {
+    /// Undo the steps this apply completed.
+    Rollback,
+    /// Leave them, and say how to go on.
+    Stop,
 }
 
 /// Whether a path names a saved plan rather than a spec.
@@ -29,10 +54,10 @@ fn is_plan_file(path: &Path) -> bool {
         .is_some_and(|e| e.eq_ignore_ascii_case("json"))
 }
 
-pub fn run(global: &Global, args: &ApplyArgs<'_>) -> Result<Outcome> {
+pub fn run(global: &Global, args: &ApplyArgs) -> Result<Outcome> {
     let rt = super::runtime()?;
     rt.block_on(async {
-        if is_plan_file(args.target) {
+        if is_plan_file(&args.target) {
             apply_saved(global, args).await
         } else {
             apply_spec(global, args).await
@@ -40,11 +65,11 @@ pub fn run(global: &Global, args: &ApplyArgs<'_>) -> Result<Outcome> {
     })
 }
 
-async fn apply_spec(global: &Global, args: &ApplyArgs<'_>) -> Result<Outcome> {
+async fn apply_spec(global: &Global, args: &ApplyArgs) -> Result<Outcome> {
     let (desired, session) =
-        common::prepare(args.target, true, args.conn, &global.state_dir).await?;
+        common::prepare(&args.target, true, &args.conn, &global.state_dir).await?;
     let _lock = take_lock(global, desired.stack(), "apply")?;
-    let plan = common::plan_for(&desired, &session, args.adopt, args.target).await?;
+    let plan = common::plan_for(&desired, &session, args.adopt, &args.target).await?;
     print!(
         "{}",
         super::plan::render_plan(&plan, PlanFormat::Text, global, false)
@@ -64,8 +89,8 @@ async fn apply_spec(global: &Global, args: &ApplyArgs<'_>) -> Result<Outcome> {
     Ok(unavailable_or(&plan, report_outcome(&report)))
 }
 
-async fn apply_saved(global: &Global, args: &ApplyArgs<'_>) -> Result<Outcome> {
-    let saved = Plan::load(args.target)
+async fn apply_saved(global: &Global, args: &ApplyArgs) -> Result<Outcome> {
+    let saved = Plan::load(&args.target)
         .into_diagnostic()
         .wrap_err_with(|| format!("cannot load the plan `{}`", args.target.display()))?;
     // The plan is applied only if a fresh plan of its spec, against the
@@ -73,7 +98,7 @@ async fn apply_saved(global: &Global, args: &ApplyArgs<'_>) -> Result<Outcome> {
     // `reconcile_engine::bind`): the spec is loaded and its secrets
     // resolved as for any apply.
     let spec_path = Path::new(&saved.spec_path);
-    let (desired, session) = common::prepare(spec_path, true, args.conn, &global.state_dir)
+    let (desired, session) = common::prepare(spec_path, true, &args.conn, &global.state_dir)
         .await
         .wrap_err_with(|| {
             format!(
@@ -130,14 +155,14 @@ async fn execute(
     global: &Global,
     session: &Session,
     plan: &Plan,
-    args: &ApplyArgs<'_>,
+    args: &ApplyArgs,
 ) -> Result<ApplyReport> {
     let mut journal = Journal::begin(&global.state_dir, plan).into_diagnostic()?;
     let opts = ExecOptions {
-        parallelism: args.parallelism.max(1),
+        parallelism: args.exec.parallelism.max(1),
         on_failure: match args.on_failure {
-            args::OnFailure::Rollback => OnFailure::Rollback,
-            args::OnFailure::Stop => OnFailure::Stop,
+            OnFailureChoice::Rollback => OnFailure::Rollback,
+            OnFailureChoice::Stop => OnFailure::Stop,
         },
         ..ExecOptions::default()
     };

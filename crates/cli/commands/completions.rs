@@ -4,18 +4,25 @@
 
 use std::io::Write;
 
-use clap::CommandFactory;
+use clap::{Args, CommandFactory};
 use miette::{IntoDiagnostic, Result};
 
+use super::Cli;
 use crate::Outcome;
-use crate::args::Cli;
 
-pub fn completions(shell: clap_complete::Shell) -> Result<Outcome> {
+/// Print shell completions (bash, zsh, fish, elvish, powershell).
+#[derive(Debug, Args)]
+pub struct CompletionsArgs {
+    #[arg(value_enum)]
+    pub shell: clap_complete::Shell,
+}
+
+pub fn completions(args: &CompletionsArgs) -> Result<Outcome> {
     let mut cmd = Cli::command();
     // Into memory first: clap_complete panics when its writer fails (a
     // closed pipe), while a failed write here is an ordinary error.
     let mut script = Vec::new();
-    clap_complete::generate(shell, &mut cmd, "reconcile", &mut script);
+    clap_complete::generate(args.shell, &mut cmd, "reconcile", &mut script);
     let mut out = std::io::stdout().lock();
     out.write_all(&script).into_diagnostic()?;
     out.flush().into_diagnostic()?;

@@ -1,32 +1,40 @@
 //! `reconcile destroy`: remove everything the stack owns.
 #![allow(clippy::print_stdout)]
 
-use std::path::Path;
+use std::path::PathBuf;
 use std::sync::Arc;
 
+use clap::Args;
 use miette::{IntoDiagnostic, Result};
 use reconcile_engine::{ApplyOutcome, ExecOptions, Journal, make_plan};
 
 use super::apply::{confirm, take_lock};
+use super::plan::PlanFormat;
 use super::{common, progress};
 use crate::Outcome;
-use crate::args::{Connection, Global, PlanFormat};
+use crate::args::{Connection, Global, Parallelism};
 use crate::output::safe;
 
-pub fn run(
-    global: &Global,
-    spec: &Path,
-    conn: &Connection,
-    auto_approve: bool,
-    parallelism: usize,
-) -> Result<Outcome> {
+/// Remove everything the stack owns, in reverse dependency order.
+#[derive(Debug, Args)]
+pub struct DestroyArgs {
+    pub spec: PathBuf,
+    #[command(flatten)]
+    pub conn: Connection,
+    #[arg(long)]
+    pub auto_approve: bool,
+    #[command(flatten)]
+    pub exec: Parallelism,
+}
+
+pub fn run(global: &Global, args: &DestroyArgs) -> Result<Outcome> {
     super::runtime()?.block_on(async {
         // Deletes send no credential: the spec's secrets are not read, so a
         // stack can be destroyed after its secrets are gone.
-        let loaded = common::load_spec(spec)?;
+        let loaded = common::load_spec(&args.spec)?;
         let stack = loaded.spec.stack.clone();
         let session = crate::connect::connect(
-            conn,
+            &args.conn,
             &global.state_dir,
             loaded.spec.region.as_deref(),
             &stack,
@@ -39,7 +47,7 @@ pub fn run(
         let live = common::read_live(&session, &stack, &[], false).await?;
         let plan = make_plan(
             &stack,
-            &spec.display().to_string(),
+            &args.spec.display().to_string(),
             &common::absolute(&loaded.dir).display().to_string(),
             Vec::new(),
             live,
@@ -53,10 +61,10 @@ pub fn run(
             println!("Stack `{}` owns nothing in this account.", safe(&stack));
             return Ok(Outcome::Success);
         }
-        confirm(auto_approve, "destroy")?;
+        confirm(args.auto_approve, "destroy")?;
         let mut journal = Journal::begin(&global.state_dir, &plan).into_diagnostic()?;
         let opts = ExecOptions {
-            parallelism: parallelism.max(1),
+            parallelism: args.exec.parallelism.max(1),
             on_failure: reconcile_engine::OnFailure::Stop,
             ..ExecOptions::default()
         };

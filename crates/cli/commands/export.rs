@@ -8,8 +8,9 @@
 #![allow(clippy::print_stdout, clippy::print_stderr)]
 
 use std::io::Write;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
+use clap::Args;
 use miette::{IntoDiagnostic, Result, WrapErr, miette};
 use reconcile_aws::export::{AppSelector, ExportRequest, Exported};
 
@@ -18,41 +19,61 @@ use crate::args::{Connection, Global};
 use crate::connect::connect;
 use crate::output::safe;
 
-pub struct ExportArgs<'a> {
-    pub app_id: Option<&'a str>,
-    pub app_name: Option<&'a str>,
-    pub stack: &'a str,
-    pub endpoints: &'a [String],
-    pub output: Option<&'a Path>,
-    pub conn: &'a Connection,
+/// Write a spec of an app that lives in the account (to take it over
+/// with `plan --adopt`).
+#[derive(Debug, Args)]
+pub struct ExportArgs {
+    /// The app's id.
+    #[arg(
+        long,
+        value_name = "ID",
+        required_unless_present = "app_name",
+        conflicts_with = "app_name"
+    )]
+    pub app_id: Option<String>,
+    /// The app's name (it must be the only app with that name).
+    #[arg(long, value_name = "NAME")]
+    pub app_name: Option<String>,
+    /// The stack name of the spec.
+    #[arg(long)]
+    pub stack: String,
+    /// An endpoint id to export (Pinpoint cannot list endpoints; repeat for more).
+    #[arg(long = "endpoint", value_name = "ID")]
+    pub endpoints: Vec<String>,
+    /// Write the spec here (default: stdout).
+    #[arg(short, long, value_name = "FILE")]
+    pub output: Option<PathBuf>,
+    #[command(flatten)]
+    pub conn: Connection,
 }
 
-pub fn run(global: &Global, args: &ExportArgs<'_>) -> Result<Outcome> {
-    if !reconcile_model::load::rules::is_stack_name(args.stack) {
+pub fn run(global: &Global, args: &ExportArgs) -> Result<Outcome> {
+    if !reconcile_model::load::rules::is_stack_name(&args.stack) {
         return Err(miette!(
             help = "lower-case letters, digits and `-`, starting with a letter or digit, at most 63 characters",
             "`{}` is not a stack name",
             args.stack
         ));
     }
-    let app = match (args.app_id, args.app_name) {
+    let app = match (args.app_id.as_deref(), args.app_name.as_deref()) {
         (Some(id), _) => AppSelector::Id(id.to_owned()),
         (None, Some(name)) => AppSelector::Name(name.to_owned()),
         (None, None) => return Err(miette!("name the app with `--app-id` or `--app-name`")),
     };
     let spec_dir = args
         .output
+        .as_deref()
         .and_then(Path::parent)
         .filter(|p| !p.as_os_str().is_empty())
         .unwrap_or_else(|| Path::new("."))
         .to_path_buf();
     let exported = super::runtime()?.block_on(async {
-        let session = connect(args.conn, &global.state_dir, None, args.stack, &spec_dir).await?;
+        let session = connect(&args.conn, &global.state_dir, None, &args.stack, &spec_dir).await?;
         session
             .provider
             .export(&ExportRequest {
                 app,
-                endpoints: args.endpoints.to_vec(),
+                endpoints: args.endpoints.clone(),
             })
             .await
             .into_diagnostic()
@@ -63,10 +84,11 @@ pub fn run(global: &Global, args: &ExportArgs<'_>) -> Result<Outcome> {
     // The same checks as any spec, before anyone relies on it.
     let name = args
         .output
+        .as_deref()
         .map_or_else(|| "<stdout>".to_owned(), |p| p.display().to_string());
     let problems = reconcile_model::load_str(&name, &yaml).err();
 
-    match args.output {
+    match args.output.as_deref() {
         Some(path) => {
             std::fs::write(path, &yaml)
                 .into_diagnostic()

@@ -13,8 +13,9 @@
 use std::collections::BTreeSet;
 use std::fmt::Write as _;
 use std::io::Write;
-use std::path::Path;
+use std::path::PathBuf;
 
+use clap::{Args, ValueEnum};
 use miette::{IntoDiagnostic, Result};
 use reconcile_engine::{LiveState, Plan, make_plan};
 use reconcile_model::Address;
@@ -22,19 +23,34 @@ use reconcile_model::escape::escape;
 
 use super::common;
 use crate::Outcome;
-use crate::args::GraphFormat;
 
-pub fn run(spec: &Path, format: GraphFormat) -> Result<Outcome> {
-    let loaded = common::load_spec(spec)?;
+/// Print the stack's dependency graph: the order `apply` follows.
+#[derive(Debug, Args)]
+pub struct GraphArgs {
+    pub spec: PathBuf,
+    #[arg(long, value_enum, default_value_t = GraphFormat::Mermaid)]
+    pub format: GraphFormat,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum GraphFormat {
+    /// A Mermaid flowchart (`graph TD`), for Markdown.
+    Mermaid,
+    /// Graphviz DOT.
+    Dot,
+}
+
+pub fn run(args: &GraphArgs) -> Result<Outcome> {
+    let loaded = common::load_spec(&args.spec)?;
     let plan = make_plan(
         &loaded.spec.stack,
-        &spec.display().to_string(),
+        &args.spec.display().to_string(),
         &common::absolute(&loaded.dir).display().to_string(),
         loaded.spec.unsealed_resources(),
         LiveState::default(),
     )
     .into_diagnostic()?;
-    let rendered = match format {
+    let rendered = match args.format {
         GraphFormat::Mermaid => mermaid(&plan),
         GraphFormat::Dot => dot(&plan),
     };

@@ -1,8 +1,9 @@
 //! `reconcile history`: the applies of a stack and how they ended.
 #![allow(clippy::print_stdout)]
 
-use std::path::Path;
+use std::path::PathBuf;
 
+use clap::Args;
 use miette::{IntoDiagnostic, Result};
 use reconcile_engine::{HistoryOutcome, list_applies};
 use reconcile_model::escape::escape;
@@ -11,8 +12,15 @@ use super::common;
 use crate::Outcome;
 use crate::args::Global;
 
-pub fn run(global: &Global, spec: &Path) -> Result<Outcome> {
-    let loaded = common::load_spec(spec)?;
+/// List the applies of a stack with their outcome.
+#[derive(Debug, Args)]
+pub struct HistoryArgs {
+    /// The stack's spec.
+    pub spec: PathBuf,
+}
+
+pub fn run(global: &Global, args: &HistoryArgs) -> Result<Outcome> {
+    let loaded = common::load_spec(&args.spec)?;
     let stack = &loaded.spec.stack;
     let applies = list_applies(&global.state_dir, stack).into_diagnostic()?;
     if applies.is_empty() {

@@ -1,4 +1,14 @@
-//! One module per command; [`run`] picks it.
+//! The command line: [`Cli`] (the global flags and one [`Command`]) and
+//! [`run`], which hands the command its own arguments.
+//!
+//! One module per command. Each declares its flags beside its code, as a
+//! `#[derive(clap::Args)]` struct (`plan::PlanArgs`, `apply::ApplyArgs`,
+//! ...) whose doc comment is the command's `--help` summary, and its `run`
+//! takes that struct. Flags several commands share (the global ones,
+//! `Connection`, `Parallelism`) are declared once in `crate::args` and
+//! flattened where they are used. To add a flag to a command, edit that
+//! command's file; to add a command, add its file, a variant below and its
+//! arm in [`run`].
 
 mod apply;
 mod common;
@@ -17,168 +27,64 @@ mod status;
 mod table;
 mod validate;
 
+use clap::{Parser, Subcommand};
 use miette::Result;
 
 use crate::Outcome;
-use crate::args::{Cli, Command};
+use crate::args::Global;
+
+/// Keeps a mobile push-notification stack on AWS (Pinpoint / End User
+/// Messaging Push) equal to a YAML spec kept in Git.
+#[derive(Debug, Parser)]
+#[command(name = "reconcile", version, about, long_about = None, max_term_width = 100)]
+pub struct Cli {
+    #[command(flatten)]
+    pub global: Global,
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+/// The commands, in the order `--help` lists them. A variant's summary is
+/// the doc comment of its `Args` struct.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    Validate(validate::ValidateArgs),
+    /// Print the JSON Schema (draft-07) of the spec language.
+    Schema,
+    Plan(plan::PlanArgs),
+    Apply(apply::ApplyArgs),
+    Rollback(rollback::RollbackArgs),
+    Destroy(destroy::DestroyArgs),
+    History(history::HistoryArgs),
+    Send(send::SendArgs),
+    Status(status::StatusArgs),
+    Show(show::ShowArgs),
+    Graph(graph::GraphArgs),
+    Export(export::ExportArgs),
+    Completions(completions::CompletionsArgs),
+    /// Print the man page (roff), e.g. `reconcile man > reconcile.1`.
+    Man,
+    Emulator(emulator::EmulatorArgs),
+}
 
 pub fn run(cli: Cli) -> Result<Outcome> {
     let Cli { global, command } = cli;
-    match &command {
-        Command::Validate { specs } => validate::run(specs),
+    match command {
+        Command::Validate(args) => validate::run(&args),
         Command::Schema => validate::schema(),
-        Command::Plan {
-            spec,
-            conn,
-            format,
-            out,
-            detailed_exitcode,
-            adopt,
-            show_unchanged,
-        } => plan::run(
-            &global,
-            &plan::PlanArgs {
-                spec,
-                conn,
-                format: *format,
-                out: out.as_deref(),
-                detailed_exitcode: *detailed_exitcode,
-                adopt: *adopt,
-                show_unchanged: *show_unchanged,
-            },
-        ),
-        Command::Apply {
-            target,
-            conn,
-            auto_approve,
-            adopt,
-            on_failure,
-            parallelism,
-        } => apply::run(
-            &global,
-            &apply::ApplyArgs {
-                target,
-                conn,
-                auto_approve: *auto_approve,
-                adopt: *adopt,
-                on_failure: *on_failure,
-                parallelism: *parallelism,
-            },
-        ),
-        Command::Rollback {
-            spec,
-            apply_id,
-            conn,
-            force,
-            auto_approve,
-            parallelism,
-        } => rollback::run(
-            &global,
-            &rollback::RollbackArgs {
-                spec,
-                apply_id: apply_id.as_deref(),
-                conn,
-                force: *force,
-                auto_approve: *auto_approve,
-                parallelism: *parallelism,
-            },
-        ),
-        Command::Destroy {
-            spec,
-            conn,
-            auto_approve,
-            parallelism,
-        } => destroy::run(&global, spec, conn, *auto_approve, *parallelism),
-        Command::History { spec } => history::run(&global, spec),
-        Command::Send {
-            spec,
-            conn,
-            endpoints,
-            title,
-            body,
-            template,
-            format,
-        } => send::run(
-            &global,
-            &send::SendArgs {
-                spec,
-                conn,
-                endpoints,
-                title: title.as_deref(),
-                body: body.as_deref(),
-                template: template.as_deref(),
-                format: *format,
-            },
-        ),
-        Command::Status {
-            spec,
-            conn,
-            since,
-            format,
-            fail_on_expiry,
-        } => status::run(&global, spec, conn, since, *format, *fail_on_expiry),
-        Command::Completions { shell } => completions::completions(*shell),
+        Command::Plan(args) => plan::run(&global, &args),
+        Command::Apply(args) => apply::run(&global, &args),
+        Command::Rollback(args) => rollback::run(&global, &args),
+        Command::Destroy(args) => destroy::run(&global, &args),
+        Command::History(args) => history::run(&global, &args),
+        Command::Send(args) => send::run(&global, &args),
+        Command::Status(args) => status::run(&global, &args),
+        Command::Show(args) => show::run(&global, &args),
+        Command::Graph(args) => graph::run(&args),
+        Command::Export(args) => export::run(&global, &args),
+        Command::Completions(args) => completions::completions(&args),
         Command::Man => completions::man(),
-        Command::Show {
-            plan,
-            format,
-            show_unchanged,
-        } => show::run(&global, plan, *format, *show_unchanged),
-        Command::Graph { spec, format } => graph::run(spec, *format),
-        Command::Export {
-            app_id,
-            app_name,
-            stack,
-            endpoints,
-            output,
-            conn,
-        } => export::run(
-            &global,
-            &export::ExportArgs {
-                app_id: app_id.as_deref(),
-                app_name: app_name.as_deref(),
-                stack,
-                endpoints,
-                output: output.as_deref(),
-                conn,
-            },
-        ),
-        Command::Emulator {
-            port,
-            state,
-            region,
-            account_id,
-            latency_ms,
-            quotas,
-            jitter_ms,
-            error_rate,
-            throttle_rate,
-            drop_rate,
-            seed,
-            api,
-            retired_shape,
-        } => emulator::run(
-            *port,
-            state.clone(),
-            region.clone(),
-            account_id.clone(),
-            api.map(|a| match a {
-                crate::args::ApiChoice::Classic => reconcile_emulator::Api::Classic,
-                crate::args::ApiChoice::Today => {
-                    reconcile_emulator::Api::Today((*retired_shape).into())
-                }
-            }),
-            reconcile_emulator::knobs::Knobs {
-                latency_ms: *latency_ms,
-                jitter_ms: *jitter_ms,
-                quotas: *quotas,
-                error_rate: *error_rate,
-                throttle_rate: *throttle_rate,
-                drop_rate: *drop_rate,
-                seed: *seed,
-                ..reconcile_emulator::knobs::Knobs::default()
-            },
-        ),
+        Command::Emulator(args) => emulator::run(args),
     }
 }
 
@@ -188,4 +94,19 @@ pub fn runtime() -> Result<tokio::runtime::Runtime> {
         .enable_all()
         .build()
         .map_err(|e| miette::miette!("cannot start the async runtime: {e}"))
+}
+
+#[cfg(test)]
+mod tests {
+    use clap::CommandFactory;
+
+    use super::Cli;
+
+    /// clap's own checks of the whole definition (duplicate ids, a
+    /// `conflicts_with` or `mut_arg` naming a flag that is not there, ...),
+    /// which otherwise fail only when the command in question runs.
+    #[test]
+    fn the_command_line_is_well_formed() {
+        Cli::command().debug_assert();
+    }
 }

@@ -2,37 +2,61 @@
 #![allow(clippy::print_stdout)]
 
 use std::io::Write;
-use std::path::Path;
+use std::path::PathBuf;
 
+use clap::{Args, ValueEnum};
 use miette::{IntoDiagnostic, Result, WrapErr};
 use reconcile_engine::Plan;
 use reconcile_engine::render::{self, TextOptions};
 
 use super::common;
 use crate::Outcome;
-use crate::args::{Connection, Global, PlanFormat};
+use crate::args::{Connection, Global};
 
-pub struct PlanArgs<'a> {
-    pub spec: &'a Path,
-    pub conn: &'a Connection,
+/// Show what apply would change.
+#[derive(Debug, Args)]
+pub struct PlanArgs {
+    pub spec: PathBuf,
+    #[command(flatten)]
+    pub conn: Connection,
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = PlanFormat::Text)]
     pub format: PlanFormat,
-    pub out: Option<&'a Path>,
+    /// Save the plan (versioned JSON, no secret values) for `apply`.
+    #[arg(long)]
+    pub out: Option<PathBuf>,
+    /// Exit 0 when there are no changes, 2 when there are, 1 on error
+    /// (3 when parts of the account could not be read).
+    #[arg(long)]
     pub detailed_exitcode: bool,
+    /// Take over resources that carry a wanted name but no stack's tags.
+    #[arg(long)]
     pub adopt: bool,
+    /// Also list resources without changes.
+    #[arg(long)]
     pub show_unchanged: bool,
 }
 
-pub fn run(global: &Global, args: &PlanArgs<'_>) -> Result<Outcome> {
+/// How a plan is shown (`plan --format`, `show --format`; `apply`,
+/// `rollback` and `destroy` show theirs as text).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum PlanFormat {
+    Text,
+    Json,
+    Markdown,
+}
+
+pub fn run(global: &Global, args: &PlanArgs) -> Result<Outcome> {
     let plan = super::runtime()?.block_on(async {
         let (desired, session) =
-            common::prepare(args.spec, true, args.conn, &global.state_dir).await?;
-        common::plan_for(&desired, &session, args.adopt, args.spec).await
+            common::prepare(&args.spec, true, &args.conn, &global.state_dir).await?;
+        common::plan_for(&desired, &session, args.adopt, &args.spec).await
     })?;
     let rendered = render_plan(&plan, args.format, global, args.show_unchanged);
     let mut out = std::io::stdout().lock();
     out.write_all(rendered.as_bytes()).into_diagnostic()?;
     out.flush().into_diagnostic()?;
-    if let Some(path) = args.out {
+    if let Some(path) = &args.out {
         plan.save(path)
             .into_diagnostic()
             .wrap_err_with(|| format!("cannot save the plan to `{}`", path.display()))?;

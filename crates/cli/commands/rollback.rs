@@ -2,30 +2,41 @@
 #![allow(clippy::print_stdout, clippy::print_stderr)]
 
 use std::io::Write;
-use std::path::Path;
+use std::path::PathBuf;
 use std::sync::Arc;
 
+use clap::Args;
 use miette::{IntoDiagnostic, Result, WrapErr, miette};
 use reconcile_engine::{ExecOptions, Journal, RollbackOutcome, reverse_plan};
 
 use super::apply::{confirm, take_lock};
+use super::plan::PlanFormat;
 use super::{common, progress};
 use crate::Outcome;
-use crate::args::{Connection, Global, PlanFormat};
+use crate::args::{Connection, Global, Parallelism};
 use crate::output::safe;
 
-pub struct RollbackArgs<'a> {
-    pub spec: &'a Path,
-    pub apply_id: Option<&'a str>,
-    pub conn: &'a Connection,
+/// Undo an apply (default: the last one) from its journal.
+#[derive(Debug, Args)]
+pub struct RollbackArgs {
+    /// The stack's spec.
+    pub spec: PathBuf,
+    /// The apply to undo (see `reconcile history`).
+    pub apply_id: Option<String>,
+    #[command(flatten)]
+    pub conn: Connection,
+    /// Roll back even when resources changed after that apply.
+    #[arg(long)]
     pub force: bool,
+    #[arg(long)]
     pub auto_approve: bool,
-    pub parallelism: usize,
+    #[command(flatten)]
+    pub exec: Parallelism,
 }
 
-pub fn run(global: &Global, args: &RollbackArgs<'_>) -> Result<Outcome> {
-    let stack = common::load_spec(args.spec)?.spec.stack;
-    let path = match args.apply_id {
+pub fn run(global: &Global, args: &RollbackArgs) -> Result<Outcome> {
+    let stack = common::load_spec(&args.spec)?.spec.stack;
+    let path = match args.apply_id.as_deref() {
         Some(id) => Journal::find(&global.state_dir, &stack, id).into_diagnostic()?,
         None => Journal::latest(&global.state_dir, &stack)
             .into_diagnostic()?
@@ -33,7 +44,7 @@ pub fn run(global: &Global, args: &RollbackArgs<'_>) -> Result<Outcome> {
     };
     super::runtime()?.block_on(async {
         let (desired, session) =
-            common::prepare(args.spec, false, args.conn, &global.state_dir).await?;
+            common::prepare(&args.spec, false, &args.conn, &global.state_dir).await?;
         let _lock = take_lock(global, &stack, "rollback")?;
         let mut journal = Journal::open(&path)
             .into_diagnostic()
@@ -95,7 +106,7 @@ pub fn run(global: &Global, args: &RollbackArgs<'_>) -> Result<Outcome> {
         }
         confirm(args.auto_approve, "roll back")?;
         let opts = ExecOptions {
-            parallelism: args.parallelism.max(1),
+            parallelism: args.exec.parallelism.max(1),
             ..ExecOptions::default()
         };
         let view = progress::View::new(reverse.plan.changes.len());

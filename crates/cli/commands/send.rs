@@ -4,8 +4,9 @@
 
 use std::fmt::Write as _;
 use std::io::Write;
-use std::path::Path;
+use std::path::PathBuf;
 
+use clap::Args;
 use miette::{IntoDiagnostic, Result, WrapErr, miette};
 use reconcile_aws::send::{Message, SendReport, Target};
 use reconcile_model::LoadedSpec;
@@ -17,24 +18,41 @@ use crate::Outcome;
 use crate::args::{Connection, Global, TableFormat};
 use crate::connect::connect;
 
-pub struct SendArgs<'a> {
-    pub spec: &'a Path,
-    pub conn: &'a Connection,
-    pub endpoints: &'a [String],
-    pub title: Option<&'a str>,
-    pub body: Option<&'a str>,
-    pub template: Option<&'a str>,
+/// Send a test push to endpoints of the spec (the recipe's step 8).
+/// Exits 1 when a delivery failed.
+#[derive(Debug, Args)]
+pub struct SendArgs {
+    pub spec: PathBuf,
+    #[command(flatten)]
+    pub conn: Connection,
+    /// An endpoint id of the spec (repeat for more; default: all).
+    #[arg(long = "endpoint", value_name = "ID")]
+    pub endpoints: Vec<String>,
+    /// The notification's title.
+    #[arg(long, conflicts_with = "template")]
+    pub title: Option<String>,
+    /// The notification's text.
+    #[arg(
+        long,
+        conflicts_with = "template",
+        required_unless_present = "template"
+    )]
+    pub body: Option<String>,
+    /// Send a push template of the spec instead (its key under `templates:`).
+    #[arg(long, value_name = "KEY")]
+    pub template: Option<String>,
+    #[arg(long, value_enum, default_value_t = TableFormat::Table)]
     pub format: TableFormat,
 }
 
-pub fn run(global: &Global, args: &SendArgs<'_>) -> Result<Outcome> {
+pub fn run(global: &Global, args: &SendArgs) -> Result<Outcome> {
     // Credentials are not needed to send: the spec is loaded, not resolved.
-    let loaded = common::load_spec(args.spec)?;
-    let targets = targets(&loaded, &chosen_endpoints(&loaded, args.endpoints)?);
+    let loaded = common::load_spec(&args.spec)?;
+    let targets = targets(&loaded, &chosen_endpoints(&loaded, &args.endpoints)?);
     let message = message(&loaded, args)?;
     let report = super::runtime()?.block_on(async {
         let session = connect(
-            args.conn,
+            &args.conn,
             &global.state_dir,
             loaded.spec.region.as_deref(),
             &loaded.spec.stack,
@@ -117,8 +135,8 @@ fn targets(loaded: &LoadedSpec, ids: &[String]) -> Vec<Target> {
 }
 
 /// The message: inline, or a template of the spec by key.
-fn message(loaded: &LoadedSpec, args: &SendArgs<'_>) -> Result<Message> {
-    if let Some(key) = args.template {
+fn message(loaded: &LoadedSpec, args: &SendArgs) -> Result<Message> {
+    if let Some(key) = args.template.as_deref() {
         let Some(t) = loaded.spec.templates.get(key) else {
             let keys: Vec<String> = loaded
                 .spec
@@ -140,11 +158,11 @@ fn message(loaded: &LoadedSpec, args: &SendArgs<'_>) -> Result<Message> {
             name: t.name.clone(),
         });
     }
-    let body = args.body.ok_or_else(|| {
+    let body = args.body.as_deref().ok_or_else(|| {
         miette!("give the message with `--body` (and `--title`), or `--template`")
     })?;
     Ok(Message::Inline {
-        title: args.title.map(ToOwned::to_owned),
+        title: args.title.clone(),
         body: body.to_owned(),
     })
 }

@@ -3,8 +3,9 @@
 
 use std::fmt::Write as _;
 use std::io::{IsTerminal, Write};
-use std::path::Path;
+use std::path::PathBuf;
 
+use clap::Args;
 use miette::{IntoDiagnostic, Result, WrapErr, miette};
 use reconcile_aws::status::{Part, StatusReport, Window};
 use reconcile_model::credentials::{self, Certificate, Health, Level};
@@ -17,17 +18,31 @@ use crate::Outcome;
 use crate::args::{Connection, Global, TableFormat};
 use crate::connect::connect;
 
-pub fn run(
-    global: &Global,
-    spec: &Path,
-    conn: &Connection,
-    since: &str,
-    format: Option<TableFormat>,
-    fail_on_expiry: Option<u32>,
-) -> Result<Outcome> {
-    let since = parse_since(since)?;
+/// Show the stack as it is in the account: app, channels, endpoints,
+/// segments, templates, campaigns and their last run, event stream,
+/// alarms, KPIs (the recipe's validation), and the health of the push
+/// credentials. Exits 3 when AWS no longer serves some part.
+#[derive(Debug, Args)]
+pub struct StatusArgs {
+    pub spec: PathBuf,
+    #[command(flatten)]
+    pub conn: Connection,
+    /// The KPIs' window, back from now: days (`7d`) or hours (`24h`).
+    #[arg(long, default_value = "7d")]
+    pub since: String,
+    /// Output format (default: a table on a terminal, JSON otherwise).
+    #[arg(long, value_enum)]
+    pub format: Option<TableFormat>,
+    /// Exit 1 when an APNs certificate of the spec has expired or
+    /// expires within this many days.
+    #[arg(long, value_name = "DAYS")]
+    pub fail_on_expiry: Option<u32>,
+}
+
+pub fn run(global: &Global, args: &StatusArgs) -> Result<Outcome> {
+    let since = parse_since(&args.since)?;
     // Credentials are not needed to read: the spec is loaded, not resolved.
-    let loaded = common::load_spec(spec)?;
+    let loaded = common::load_spec(&args.spec)?;
     let desired = loaded.spec.unsealed_resources();
     let end = OffsetDateTime::now_utc();
     let window = Window {
@@ -36,7 +51,7 @@ pub fn run(
     };
     let (report, health) = super::runtime()?.block_on(async {
         let session = connect(
-            conn,
+            &args.conn,
             &global.state_dir,
             loaded.spec.region.as_deref(),
             &loaded.spec.stack,
@@ -64,7 +79,7 @@ pub fn run(
         );
         Ok::<_, miette::Report>((report, health))
     })?;
-    let format = format.unwrap_or(if std::io::stdout().is_terminal() {
+    let format = args.format.unwrap_or(if std::io::stdout().is_terminal() {
         TableFormat::Table
     } else {
         TableFormat::Json
@@ -92,8 +107,8 @@ pub fn run(
     out.write_all(rendered.as_bytes()).into_diagnostic()?;
     out.flush().into_diagnostic()?;
     drop(out);
-    let expiring = fail_on_expiry.map(|days| expiring(&health, end, days));
-    if let (Some(days), Some(certs)) = (fail_on_expiry, &expiring) {
+    let expiring = args.fail_on_expiry.map(|days| expiring(&health, end, days));
+    if let (Some(days), Some(certs)) = (args.fail_on_expiry, &expiring) {
         for c in certs {
             #[allow(clippy::print_stderr)]
             {

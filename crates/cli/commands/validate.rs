@@ -4,12 +4,22 @@
 use std::io::Write;
 use std::path::PathBuf;
 
+use clap::Args;
 use miette::{IntoDiagnostic, Result};
 
 use crate::Outcome;
 
+/// Check specs: syntax, types, references and Pinpoint's rules.
+#[derive(Debug, Args)]
+pub struct ValidateArgs {
+    /// Spec files.
+    #[arg(required = true)]
+    pub specs: Vec<PathBuf>,
+}
+
 /// Validates every spec; reports every problem of every file.
-pub fn run(specs: &[PathBuf]) -> Result<Outcome> {
+pub fn run(args: &ValidateArgs) -> Result<Outcome> {
+    let specs = &args.specs;
     let mut failed = 0usize;
     let mut out = std::io::stdout().lock();
     for path in specs {
